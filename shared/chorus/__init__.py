@@ -1,0 +1,1 @@
+"""Chorus kernel: the parts every Chorus service stands on."""

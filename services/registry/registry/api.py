@@ -1,0 +1,112 @@
+"""The registry's HTTP routes: translate, call the application, return."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from chorus.errors import NotFound
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from registry.application import CreateNetwork, JoinOrganisation, Registry
+from registry.domain import Network, Organisation, OrganisationKind
+from registry.projections import networks, organisations
+
+router = APIRouter(prefix="/v1", tags=["networks and organisations"])
+
+
+def get_registry(request: Request) -> Registry:
+    registry: Registry = request.app.state.service
+    return registry
+
+
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+class NetworkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, examples=["North Example Health and Care"])
+    region_code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,32}$",
+                                    examples=["E54000050"])
+
+
+class NetworkPublic(BaseModel):
+    network_id: UUID
+    name: str
+    region_code: str | None
+    created_at: datetime
+    organisation_count: int = 0
+
+
+class OrganisationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    network_id: UUID
+    name: str = Field(min_length=1, max_length=200, examples=["Example NHS Foundation Trust"])
+    kind: OrganisationKind
+    ods_code: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3,10}$", examples=["RX1"])
+
+
+class OrganisationPublic(BaseModel):
+    organisation_id: UUID
+    network_id: UUID
+    name: str
+    kind: OrganisationKind
+    ods_code: str | None
+    joined_at: datetime
+
+
+@router.post("/networks", status_code=status.HTTP_201_CREATED, response_model=NetworkPublic)
+async def create_network(body: NetworkCreate, registry: RegistryDep) -> NetworkPublic:
+    """Create a network: a region's partnership of organisations sharing one pool."""
+    network = await registry.create_network(CreateNetwork(body.name, body.region_code))
+    return _network(network)
+
+
+@router.get("/networks", response_model=list[NetworkPublic])
+async def list_networks(registry: RegistryDep) -> list[NetworkPublic]:
+    """Every network, with how many organisations belong to it."""
+    count = (select(func.count()).where(organisations.c.network_id == networks.c.network_id)
+             .scalar_subquery())
+    async with registry.db.connect() as conn:
+        rows = (await conn.execute(select(networks, count.label("organisation_count"))
+                                   .order_by(networks.c.created_at))).mappings()
+        return [NetworkPublic.model_validate(dict(row)) for row in rows]
+
+
+@router.get("/networks/{network_id}/organisations", response_model=list[OrganisationPublic],
+            responses={404: {"description": "no such network"}})
+async def list_members(network_id: UUID, registry: RegistryDep) -> list[OrganisationPublic]:
+    """The organisations that belong to a network."""
+    async with registry.db.connect() as conn:
+        found = await conn.execute(select(networks.c.network_id)
+                                   .where(networks.c.network_id == network_id))
+        if found.first() is None:
+            raise NotFound(f"network {network_id} does not exist")
+        rows = (await conn.execute(select(organisations)
+                                   .where(organisations.c.network_id == network_id)
+                                   .order_by(organisations.c.name))).mappings()
+        return [OrganisationPublic.model_validate(dict(row)) for row in rows]
+
+
+@router.post("/organisations", status_code=status.HTTP_201_CREATED,
+             response_model=OrganisationPublic,
+             responses={404: {"description": "no such network"}})
+async def join_organisation(body: OrganisationCreate, registry: RegistryDep) -> OrganisationPublic:
+    """Register an organisation as a member of a network."""
+    organisation = await registry.join_organisation(
+        JoinOrganisation(body.network_id, body.name, body.kind, body.ods_code))
+    return _organisation(organisation)
+
+
+def _network(network: Network) -> NetworkPublic:
+    created = network.created
+    return NetworkPublic(network_id=created.network_id, name=created.name,
+                         region_code=created.region_code, created_at=created.created_at)
+
+
+def _organisation(organisation: Organisation) -> OrganisationPublic:
+    joined = organisation.joined
+    return OrganisationPublic(organisation_id=joined.organisation_id,
+                              network_id=joined.network_id, name=joined.name, kind=joined.kind,
+                              ods_code=joined.ods_code, joined_at=joined.joined_at)

@@ -1,0 +1,90 @@
+"""The app factory: one FastAPI app per service, with its runtime under the app's lifespan."""
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from chorus.asyncapi import asyncapi_document, asyncapi_html
+from chorus.problems import install_problem_handlers, problem
+from chorus.service import ServiceRuntime, ServiceSpec
+from chorus.settings import Settings
+from chorus.telemetry import REQUEST_LATENCY
+from chorus.transport.base import Bus
+
+
+def create_app(spec: ServiceSpec, settings: Settings, bus: Bus | None = None) -> FastAPI:
+    """Build the service's app; nothing connects until the lifespan starts."""
+    runtime = ServiceRuntime(spec, settings, bus)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        app.state.service = runtime.parts.state if runtime.parts else None
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=spec.title, description=spec.description, version="1.0.0",
+                  lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    for router in spec.routers:
+        app.include_router(router)
+    app.include_router(_operations_router(spec))
+    app.middleware("http")(_measure(spec.name))
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")
+    return app
+
+
+def _operations_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz/live", summary="The process is alive")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/healthz/ready", summary="The database and the bus answer",
+                responses={503: {"description": "a dependency is unavailable"}})
+    async def ready(request: Request) -> Response:
+        checks = await request.app.state.runtime.check_ready()
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ok", "checks": checks})
+        return problem(503, "Not ready", "a dependency is unavailable", checks=checks)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics(request: Request) -> Response:
+        await request.app.state.runtime.relay.pending()
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", summary="The AsyncAPI document of this service's channels")
+    async def asyncapi(request: Request) -> dict[str, Any]:
+        return asyncapi_document(spec, request.app.state.runtime)
+
+    @router.get("/asyncapi", summary="The AsyncAPI document, readable", response_class=HTMLResponse)
+    async def asyncapi_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(asyncapi_html(spec, request.app.state.runtime))
+
+    return router
+
+
+def _measure(
+    service: str,
+) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    async def middleware(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        REQUEST_LATENCY.labels(service, request.method, route, str(response.status_code)
+                               ).observe(time.perf_counter() - started)
+        return response
+
+    return middleware

@@ -1,0 +1,5 @@
+"""Errors raised while installing or running local development servers."""
+
+
+class ChorusDevServerError(RuntimeError):
+    """A development server could not be installed, started, stopped or reached."""

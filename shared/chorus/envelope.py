@@ -1,0 +1,132 @@
+"""The CloudEvents 1.0 envelope every public Chorus event travels in.
+
+On Kafka it is binary content mode (attributes in `ce_*` headers, JSON data as the
+value, the aggregate id as the key); over HTTP it is structured mode (one JSON object).
+The `cloudevents` package does the wire mapping; this module only fixes Chorus's choices.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from cloudevents.core.bindings import http as ce_http
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.v1.event import CloudEvent
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+class MalformedEnvelope(ValueError):
+    """A message is not a Chorus CloudEvent: the text says what is missing or wrong."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One public event: CloudEvents attributes, Chorus extensions and the JSON data."""
+
+    type: str
+    source: str
+    subject: str
+    data: Mapping[str, Any]
+    id: str = field(default_factory=lambda: str(uuid4()))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    sequence: int | None = None
+    traceparent: str | None = None
+    tracestate: str | None = None
+
+    @property
+    def partitionkey(self) -> str:
+        """The Kafka key: the aggregate id, so one aggregate's events stay in order."""
+        return self.subject
+
+    def to_cloudevent(self) -> CloudEvent:
+        attributes: dict[str, Any] = {
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "specversion": "1.0",
+            "subject": self.subject,
+            "time": self.time,
+            "datacontenttype": JSON_CONTENT_TYPE,
+            "partitionkey": self.partitionkey,
+        }
+        optional = {
+            "sequence": None if self.sequence is None else str(self.sequence),
+            "traceparent": self.traceparent,
+            "tracestate": self.tracestate,
+        }
+        attributes.update({k: v for k, v in optional.items() if v is not None})
+        return CloudEvent(attributes=attributes, data=dict(self.data))
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    """What goes on a Kafka topic: key, headers and value, as bytes."""
+
+    key: bytes
+    headers: list[tuple[str, bytes]]
+    value: bytes
+
+
+def to_kafka(envelope: Envelope) -> KafkaRecord:
+    """Binary content mode: `ce_*` headers, `content-type`, JSON value, key = subject."""
+    message = ce_kafka.to_binary_event(envelope.to_cloudevent())
+    return KafkaRecord(
+        key=envelope.partitionkey.encode(),
+        headers=list(message.headers.items()),
+        value=message.value,
+    )
+
+
+def from_kafka(
+    key: bytes | None, headers: Mapping[str, bytes] | list[tuple[str, bytes]], value: bytes
+) -> Envelope:
+    """Read a binary-mode record back; raises MalformedEnvelope naming the problem."""
+    header_map = dict(headers.items() if isinstance(headers, Mapping) else headers)
+    try:
+        event = ce_kafka.from_binary_event(
+            ce_kafka.KafkaMessage(headers=header_map, key=key, value=value)
+        )
+    except Exception as error:  # the library raises several unrelated types
+        raise MalformedEnvelope(f"not a CloudEvent in binary mode: {error}") from error
+    return _from_cloudevent(event.get_attributes(), event.get_data())
+
+
+def to_structured_json(envelope: Envelope) -> bytes:
+    """Structured content mode, for HTTP deliveries (webhooks)."""
+    return ce_http.to_structured_event(envelope.to_cloudevent()).body
+
+
+def from_structured_json(body: bytes) -> Envelope:
+    try:
+        document = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise MalformedEnvelope(f"body is not JSON: {error.msg}") from error
+    if not isinstance(document, dict):
+        raise MalformedEnvelope("body is not a JSON object")
+    data = document.pop("data", None)
+    return _from_cloudevent(document, data)
+
+
+def _from_cloudevent(attributes: Mapping[str, Any], data: object) -> Envelope:
+    missing = [a for a in ("id", "source", "type", "subject") if not attributes.get(a)]
+    if missing:
+        raise MalformedEnvelope(f"missing CloudEvents attribute(s): {', '.join(missing)}")
+    if not isinstance(data, Mapping):
+        raise MalformedEnvelope("data is not a JSON object")
+    sequence = attributes.get("sequence")
+    time = attributes.get("time") or datetime.now(UTC)
+    return Envelope(
+        id=str(attributes["id"]),
+        source=str(attributes["source"]),
+        type=str(attributes["type"]),
+        subject=str(attributes["subject"]),
+        time=time if isinstance(time, datetime) else datetime.fromisoformat(str(time)),
+        data=data,
+        sequence=int(sequence) if sequence is not None else None,
+        traceparent=attributes.get("traceparent"),
+        tracestate=attributes.get("tracestate"),
+    )

@@ -1,0 +1,29 @@
+"""Errors the kernel raises, each named for what went wrong in the domain's words."""
+
+
+class ChorusError(Exception):
+    """Base of the kernel's errors."""
+
+
+class ConcurrencyError(ChorusError):
+    """Another command changed the stream first: the expected version is stale."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"stream {stream_id} is at version {actual}, not the expected {expected}"
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class NotFound(ChorusError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class DomainRuleBroken(ChorusError):
+    """A command breaks a rule of the domain; the message says which."""
+
+
+class SettingsError(ChorusError):
+    """A setting is missing, malformed or points at something unreachable."""

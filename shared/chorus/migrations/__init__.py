@@ -1,0 +1,36 @@
+"""Alembic migrations: the kernel's tables on their own branch, each service's beside them.
+
+`upgrade` brings one service's database to the newest revision of every branch (`heads`).
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+from chorus.store.database import Database
+
+KERNEL_VERSIONS = Path(__file__).parent / "versions"
+
+
+def alembic_config(version_locations: Sequence[Path]) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent))
+    locations = [KERNEL_VERSIONS, *version_locations]
+    config.set_main_option("version_locations", " ".join(str(p) for p in locations))
+    config.set_main_option("path_separator", "space")
+    return config
+
+
+async def upgrade(db: Database, version_locations: Sequence[Path]) -> None:
+    """Apply every pending migration of the kernel and the service, in one transaction."""
+    config = alembic_config(version_locations)
+
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)

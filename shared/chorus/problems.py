@@ -1,0 +1,74 @@
+"""RFC 9457 problem details for every error a Chorus API returns.
+
+Bad input is answered with a 4xx naming what is wrong; an unexpected failure is logged
+and answered with a 500 problem body that reveals nothing internal.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from chorus.errors import ConcurrencyError, DomainRuleBroken, NotFound
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ServiceUnavailable(Exception):
+    """A dependency (database, bus) is away; the client may retry later."""
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Map every error to problem+json."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                  for e in error.errors()]
+        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        return problem(error.status_code, _title(error.status_code), str(error.detail))
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, error: NotFound) -> JSONResponse:
+        return problem(404, "Not found", str(error))
+
+    @app.exception_handler(ConcurrencyError)
+    async def conflict(_: Request, error: ConcurrencyError) -> JSONResponse:
+        return problem(409, "Changed by someone else", str(error),
+                       expected_version=error.expected, actual_version=error.actual)
+
+    @app.exception_handler(DomainRuleBroken)
+    async def rule(_: Request, error: DomainRuleBroken) -> JSONResponse:
+        return problem(422, "Not allowed", str(error))
+
+    @app.exception_handler(ServiceUnavailable)
+    async def unavailable(_: Request, error: ServiceUnavailable) -> JSONResponse:
+        return problem(503, "Service unavailable", str(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal error", "Something went wrong on our side.")
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,116 @@
+"""The outbox relay: publishes committed public events to the bus, in order, at least once.
+
+It wakes when an append commits (an in-process signal, and LISTEN/NOTIFY on PostgreSQL for
+appends made by other processes) and polls only as a fallback. Rows are marked published
+only after the bus acknowledged them; a broker outage only delays. On PostgreSQL a
+transaction-level advisory lock lets one relay instance of a service publish at a time,
+so replicas never publish the same row twice in normal operation.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+from sqlalchemy import func, select, text, update
+
+from chorus.store.database import Database, Transaction
+from chorus.store.eventstore import EVENTS_CHANNEL
+from chorus.store.schema import outbox
+from chorus.telemetry import EVENTS_PUBLISHED, OUTBOX_LAG, context_from, tracer
+from chorus.transport.base import Bus, OutgoingMessage
+from chorus.waiting import Backoff, wait_for_wake
+
+log = logging.getLogger(__name__)
+
+RELAY_LOCK_KEY = 7_305_412_001  # any constant shared by every relay of one database
+
+
+class OutboxRelay:
+    """Moves the outbox to the bus; run one per service process."""
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        service: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.wake = asyncio.Event()
+        self._backoff = Backoff()
+
+    async def run(self) -> None:
+        """Publish until cancelled."""
+        async with self.db.listen(EVENTS_CHANNEL, self.wake):
+            while True:
+                self.wake.clear()
+                published = await self._publish_or_back_off()
+                if published < self.batch_size:
+                    await wait_for_wake(self.wake, self.poll_interval)
+
+    async def _publish_or_back_off(self) -> int:
+        try:
+            published = await self.publish_batch()
+        except Exception as error:  # broker or database away: wait and try again
+            log.warning("relay for %s could not publish: %s", self.service, error)
+            await self._backoff.sleep()
+            return self.batch_size
+        self._backoff.reset()
+        return published
+
+    async def publish_batch(self) -> int:
+        """Publish the next batch of pending rows; return how many were published."""
+        async with self.db.transaction() as tx:
+            if not await self._take_turn(tx):
+                return 0
+            rows = (await tx.conn.execute(
+                select(outbox).where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id).limit(self.batch_size)
+            )).mappings().all()
+            if rows:
+                await self._send(rows)
+                await tx.conn.execute(update(outbox).where(
+                    outbox.c.id.in_([r["id"] for r in rows])
+                ).values(published_at=datetime.now(UTC)))
+        EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def _take_turn(self, tx: Transaction) -> bool:
+        if not self.db.is_postgres:
+            return True
+        result = await tx.conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RELAY_LOCK_KEY})
+        return bool(result.scalar_one())
+
+    async def _send(self, rows: Sequence[Any]) -> None:
+        first = rows[0]["headers"]
+        with tracer.start_as_current_span(
+            f"publish {rows[0]['topic']}", context=context_from({
+                "traceparent": first.get("ce_traceparent"),
+                "tracestate": first.get("ce_tracestate")}),
+            kind=trace.SpanKind.PRODUCER, attributes={"messaging.batch.message_count": len(rows)},
+        ):
+            await self.bus.publish([_message(row) for row in rows])
+
+    async def pending(self) -> int:
+        async with self.db.connect() as conn:
+            query = select(func.count()).where(outbox.c.published_at.is_(None))
+            count = int((await conn.execute(query)).scalar_one())
+        OUTBOX_LAG.labels(self.service).set(count)
+        return count
+
+
+def _message(row: Any) -> OutgoingMessage:
+    return OutgoingMessage(
+        topic=row["topic"], key=row["key"].encode(), value=row["value"],
+        headers=[(k, v.encode()) for k, v in row["headers"].items()],
+    )

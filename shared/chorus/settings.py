@@ -1,0 +1,87 @@
+"""Settings, read from `CHORUS_*` environment variables and checked at start.
+
+A bad setting stops the process with one line naming the variable and what is wrong.
+"""
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chorus.errors import SettingsError
+
+
+class Settings(BaseSettings):
+    """Everything a Chorus process can be told. One instance per process."""
+
+    model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path(".chorus/data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; `{service}` is replaced by the service name. "
+        "Default: one SQLite file per service in the data directory.",
+    )
+    transport: Literal["embedded", "kafka"] = "embedded"
+    kafka_bootstrap: str | None = None
+    kafka_partitions: int = Field(default=6, ge=1, le=1000)
+    kafka_replication_factor: int = Field(default=1, ge=1, le=10)
+    bus_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int | None = Field(default=None, ge=1, le=65535)
+    auto_migrate: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    poll_interval: float = Field(default=1.0, gt=0, le=60)
+    consumer_attempts: int = Field(default=3, ge=1, le=20)
+    consumer_backoff: float = Field(default=0.05, ge=0, le=60)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.transport == "kafka" and not self.kafka_bootstrap:
+            raise ValueError("CHORUS_KAFKA_BOOTSTRAP is required when CHORUS_TRANSPORT=kafka")
+        if self.environment == "production":
+            if self.transport != "kafka":
+                raise ValueError("production needs CHORUS_TRANSPORT=kafka")
+            if not (self.database_url or "").startswith("postgresql"):
+                raise ValueError("production needs a PostgreSQL CHORUS_DATABASE_URL")
+        if self.database_url and not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ValueError("CHORUS_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return self
+
+    def database_url_for(self, service: str) -> str:
+        """This service's own database (each service owns its store)."""
+        if self.database_url is None:
+            return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+        return _async_driver(self.database_url.replace("{service}", service))
+
+    def embedded_bus_url(self) -> str:
+        return self.bus_url or f"sqlite+aiosqlite:///{(self.data_dir / 'bus.db').resolve()}"
+
+
+def _async_driver(url: str) -> str:
+    for plain, driver in (("postgresql://", "postgresql+asyncpg://"),
+                          ("postgres://", "postgresql+asyncpg://"),
+                          ("sqlite://", "sqlite+aiosqlite://")):
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError with one readable line if they are wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_one_line(error)) from None
+
+
+def _one_line(error: ValidationError) -> str:
+    problems = []
+    for issue in error.errors():
+        where = ".".join(str(part) for part in issue["loc"])
+        name = f"CHORUS_{where.upper()}: " if where else ""
+        problems.append(f"{name}{issue['msg'].removeprefix('Value error, ')}")
+    return "; ".join(problems)

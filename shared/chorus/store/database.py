@@ -1,0 +1,113 @@
+"""One service's database: an async SQLAlchemy engine and transactions that say when they commit.
+
+The same code runs on SQLite (the embedded default) and PostgreSQL (production). The
+differences live here: SQLite gets WAL and `BEGIN IMMEDIATE` so writers queue instead of
+failing; PostgreSQL gets LISTEN/NOTIFY so another process's relay wakes on commit.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+class Transaction:
+    """An open database transaction, with callbacks to run once it has committed."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._after_commit: list[tuple[Callable[..., object], tuple[object, ...]]] = []
+
+    def after_commit(self, callback: Callable[..., object], *args: object) -> None:
+        self._after_commit.append((callback, args))
+
+    def _committed(self) -> None:
+        for callback, args in self._after_commit:
+            callback(*args)
+
+
+class Database:
+    """The engine for one service's store, built in the composition root, never at import."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = make_url(url)
+        self.is_postgres = self.url.get_backend_name() == "postgresql"
+        self.engine: AsyncEngine = self._create_engine(pool_size)
+
+    def _create_engine(self, pool_size: int) -> AsyncEngine:
+        if self.is_postgres:
+            return create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
+        if self.url.database and self.url.database != ":memory:":
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(self.url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        return engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Open a transaction; it commits when the block ends without an error."""
+        async with self.engine.begin() as conn:
+            tx = Transaction(conn)
+            yield tx
+        tx._committed()
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that need no transaction of their own."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def notify(self, tx: Transaction, channel: str) -> None:
+        """Wake listeners in other processes when `tx` commits (PostgreSQL only)."""
+        if self.is_postgres:
+            await tx.conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+
+    @asynccontextmanager
+    async def listen(self, channel: str, wake: asyncio.Event) -> AsyncIterator[None]:
+        """Set `wake` whenever another process notifies `channel` (PostgreSQL only)."""
+        if not self.is_postgres:
+            yield
+            return
+        async with self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+
+            def on_notify(*_: Any) -> None:
+                wake.set()
+
+            await raw.add_listener(channel, on_notify)
+            try:
+                yield
+            finally:
+                with suppress(Exception):  # the connection may already be gone
+                    await raw.remove_listener(channel, on_notify)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling would defer BEGIN; we issue it ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_immediate(conn: Any) -> None:
+    # Take the write lock up front: a deferred transaction that reads then writes can
+    # fail with SQLITE_BUSY instead of waiting its turn.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
