@@ -1,0 +1,29 @@
+"""Shared fixtures: real PostgreSQL and Kafka servers for the session, databases per test."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from chorus.migrations import upgrade
+from chorus.store.database import Database
+
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.kafka"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test against both stores: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated kernel database (events, outbox, inbox, projection positions)."""
+    db = Database(database_url)
+    await upgrade(db, [])
+    yield db
+    await db.dispose()
