@@ -27,8 +27,8 @@ def to_public(event: RecordedEvent) -> tuple[str, Mapping[str, Any]] | None:
     return "chorus.tally.Counted.v1", {"n": event.data["n"]}
 
 
-def tally_store(db: Database, on_commit: Any = lambda: None) -> EventStore:
-    return EventStore(db, service="tally", topic=TOPIC, to_public=to_public,
+def tally_store(db: Database, on_commit: Any = lambda: None, topic: str = TOPIC) -> EventStore:
+    return EventStore(db, service="tally", topic=topic, to_public=to_public,
                       on_commit=on_commit)
 
 
