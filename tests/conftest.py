@@ -2,11 +2,15 @@
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from chorus.migrations import upgrade
 from chorus.store.database import Database
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.kafka"]
 
@@ -27,3 +31,16 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     await upgrade(db, [])
     yield db
     await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def spans() -> "InMemorySpanExporter":
+    """Every span the session's code finishes (OpenTelemetry allows one provider a process)."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from chorus.telemetry import setup_tracing
+
+    exporter = InMemorySpanExporter()
+    setup_tracing("tests", SimpleSpanProcessor(exporter))
+    return exporter

@@ -15,11 +15,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from chorus.devservers.kafka import kafka_version
-
 from bench.kernel import append, latency, relay
 from bench.kernel.servers import Servers, local_servers
 from bench.report import RESULTS_DIR, Figure, machine_info, print_table, write_result
+from chorus.devservers.kafka import kafka_version
 
 Benchmark = Callable[[Servers, Callable[[str], None]], Awaitable[list[Figure]]]
 BENCHMARKS: dict[str, Benchmark] = {

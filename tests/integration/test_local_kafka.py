@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from chorus.devservers.kafka import LocalKafka
 
+from chorus.devservers.kafka import LocalKafka
 from tests.fixtures.kafka import KafkaBroker
 
 pytestmark = pytest.mark.kafka

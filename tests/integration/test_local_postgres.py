@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from chorus.devservers.postgres import LocalPostgres
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from chorus.devservers.postgres import LocalPostgres
 
 pytestmark = pytest.mark.postgres
 

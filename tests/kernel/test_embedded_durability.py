@@ -23,8 +23,9 @@ async def test_an_event_committed_just_before_a_kill_is_delivered_after_restart(
 ) -> None:
     store_url = f"sqlite+aiosqlite:///{tmp_path / 'tally.db'}"
     bus_url = f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}"
-    child = subprocess.run([sys.executable, "-m", "tests.kernel.crash_child", store_url,
-                            bus_url, moment], capture_output=True, timeout=60)
+    child = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "tests.kernel.crash_child", store_url, bus_url,
+                         moment], capture_output=True, timeout=60)
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
 
     received: list[IncomingMessage] = []

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any, Literal
 from uuid import uuid4
 
-import chorus.contracts
 import pydantic
 import pytest
+
+import chorus.contracts
 from chorus.contracts import (
     SERVICES,
     CatalogueError,

@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from chorus.errors import NotFound
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from chorus.errors import NotFound
 from registry.application import CreateNetwork, JoinOrganisation, Registry
 from registry.domain import Network, Organisation, OrganisationKind
 from registry.projections import networks, organisations

@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 
 from chorus.repository import EventCodec, Repository
 from chorus.store import Database, EventStore
-
 from registry.domain import EVENT_TYPES, Network, Organisation, OrganisationKind
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 from chorus.contracts import registry as contracts
 from chorus.repository import EventCodec
 from chorus.service import Kernel, ServiceParts, ServiceSpec
-
 from registry.api import router
 from registry.application import CreateNetwork, JoinOrganisation, Registry
 from registry.domain import EVENT_TYPES, OrganisationKind

@@ -1,11 +1,11 @@
 """The registry's read models: the directory of networks and organisations."""
 
+from sqlalchemy import Column, ForeignKey, MetaData, String, Table, Uuid, insert
+
 from chorus.repository import EventCodec
 from chorus.store import RecordedEvent
 from chorus.store.database import Transaction
 from chorus.store.types import UtcDateTime
-from sqlalchemy import Column, ForeignKey, MetaData, String, Table, Uuid, insert
-
 from registry.domain import NetworkCreated, OrganisationJoined
 
 metadata = MetaData()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import RowMapping, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from chorus.envelope import Envelope, to_kafka
@@ -164,7 +164,7 @@ class EventStore:
         return int((await tx.conn.execute(query)).scalar_one())
 
 
-def _to_recorded(row: Mapping[str, Any]) -> RecordedEvent:
+def _to_recorded(row: RowMapping) -> RecordedEvent:
     return RecordedEvent(
         position=row["position"], event_id=row["event_id"], stream_id=row["stream_id"],
         stream_type=row["stream_type"], version=row["version"],

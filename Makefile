@@ -1,0 +1,30 @@
+# The two commands: `make run` starts Chorus with a demo region; `make test` runs everything.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+.PHONY: setup run test lint typecheck unit bench clean
+
+setup:
+	@scripts/bootstrap.sh
+
+run: setup
+	$(UV) run --frozen chorus up
+
+test: setup lint typecheck
+	@scripts/test-servers.sh
+	$(UV) run --frozen pytest
+
+lint: setup
+	$(UV) run --frozen ruff check .
+
+typecheck: setup
+	$(UV) run --frozen mypy shared/chorus services/registry/registry/domain.py
+
+unit: setup
+	$(UV) run --frozen pytest tests/unit tests/kernel -m "not postgres and not kafka"
+
+bench: setup
+	@scripts/test-servers.sh
+	$(UV) run --frozen python -m bench.kernel
+
+clean:
+	rm -rf .chorus bench/results/*.tmp
