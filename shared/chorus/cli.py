@@ -141,3 +141,7 @@ def _attach_kafka() -> None:
 
 
 _attach_kafka()
+
+
+if __name__ == "__main__":
+    main()
