@@ -6,14 +6,15 @@ does), so every append also writes an outbox row unless a case says otherwise.
 """
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from chorus.contracts.registry import OrganisationJoined
 from chorus.migrations import upgrade
 from chorus.store import Database, EventStore, NewEvent, RecordedEvent
+from chorus.store.database import Transaction
 from chorus.store.eventstore import PublicMapping
 
 SERVICE = "bench"
@@ -54,24 +55,37 @@ def nothing_public(event: RecordedEvent) -> tuple[str, Mapping[str, Any]] | None
     return None
 
 
-async def open_store(
-    url: str,
+TOPIC = "chorus.bench.events"
+
+
+async def migrated(url: str) -> Database:
+    """A service database with the kernel's tables, as `chorus.migrations.upgrade` makes it."""
+    db = Database(url)
+    await upgrade(db, [])
+    return db
+
+
+def event_store(
+    db: Database,
     *,
-    topic: str = "chorus.bench.events",
+    topic: str = TOPIC,
     public: PublicMapping = to_public,
     on_commit: Callable[[], None] = lambda: None,
 ) -> EventStore:
-    """A migrated database and its event store, as a service's composition root builds them."""
-    db = Database(url)
-    await upgrade(db, [])
     return EventStore(db, service=SERVICE, topic=topic, to_public=public, on_commit=on_commit)
 
 
-async def append_stream(store: EventStore, events: list[NewEvent]) -> None:
-    """Start a new stream with `events`, in one transaction."""
+async def open_store(url: str, *, topic: str = TOPIC, public: PublicMapping = to_public) -> EventStore:
+    """A migrated database and its event store, as a service's composition root builds them."""
+    return event_store(await migrated(url), topic=topic, public=public)
+
+
+async def append_stream(store: EventStore, events: Sequence[NewEvent]) -> None:
+    """Start a new stream with `events`, in a transaction of its own."""
     async with store.db.transaction() as tx:
-        await store.append(tx, f"organisation-{uuid4()}", STREAM_TYPE, 0, events)
+        await append_new_stream(store, tx, events)
 
 
-def stream_id() -> UUID:
-    return uuid4()
+async def append_new_stream(store: EventStore, tx: Transaction, events: Sequence[NewEvent]) -> None:
+    """Start a new stream with `events` in the open transaction `tx`."""
+    await store.append(tx, f"organisation-{uuid4()}", STREAM_TYPE, 0, events)
