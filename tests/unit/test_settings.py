@@ -10,7 +10,7 @@ from chorus.settings import load_settings
 
 
 def test_kafka_transport_without_a_bootstrap_names_the_missing_setting() -> None:
-    with pytest.raises(SettingsError, match="^CHORUS_KAFKA_BOOTSTRAP is required"):
+    with pytest.raises(SettingsError, match=r"^CHORUS_KAFKA_BOOTSTRAP is required"):
         load_settings(transport="kafka")
 
 
@@ -20,7 +20,7 @@ def test_production_refuses_the_embedded_defaults() -> None:
 
 
 def test_an_out_of_range_port_names_the_variable() -> None:
-    with pytest.raises(SettingsError, match="^CHORUS_PORT: "):
+    with pytest.raises(SettingsError, match=r"^CHORUS_PORT: "):
         load_settings(port=70000)
 
 
