@@ -60,7 +60,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics(request: Request) -> Response:
-        await request.app.state.runtime.relay.pending()
+        await request.app.state.runtime.report_lag()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", summary="The AsyncAPI document of this service's channels")

@@ -23,6 +23,7 @@ from chorus.relay import OutboxRelay
 from chorus.settings import Settings
 from chorus.store.database import Database
 from chorus.store.eventstore import EventStore, PublicMapping
+from chorus.telemetry import CONSUMER_LAG
 from chorus.transport.base import Bus, Subscription
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,13 @@ class ServiceRuntime:
         if self.owns_bus:
             await self.bus.stop()
         await self.db.dispose()
+
+    async def report_lag(self) -> None:
+        """Refresh the outbox and consumer lag gauges (called when /metrics is scraped)."""
+        await self.relay.pending()
+        for consumer in self.parts.consumers if self.parts else ():
+            lag = await self.bus.lag(f"chorus.{consumer.name}", consumer.topics)
+            CONSUMER_LAG.labels(consumer.name).set(lag)
 
     async def check_ready(self) -> dict[str, str]:
         """Whether the database and the bus answer; used by /healthz/ready."""

@@ -117,7 +117,7 @@ class KafkaBus:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_servers)
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap_servers)
         try:
-            committed = admin.list_consumer_group_offsets(group)
+            committed = admin.list_group_offsets(group).get(group, {})
             partitions = [TopicPartition(t, p) for t in topics
                           for p in consumer.partitions_for_topic(t) or ()]
             ends = consumer.end_offsets(partitions)
