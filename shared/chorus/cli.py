@@ -50,15 +50,16 @@ def main() -> None:
               "e.g. postgresql://localhost/chorus_{service}.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Where embedded data lives.")
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port-offset", type=int, help="Add this to every service's port.")
 @click.option("--demo/--no-demo", default=True, help="Seed a demo region on first start.")
 def up(kafka_bootstrap: str | None, database_url: str | None, data_dir: Path | None,
-       host: str | None, demo: bool) -> None:
+       host: str | None, port_offset: int | None, demo: bool) -> None:
     """Start every service in this process (embedded default: SQLite and an embedded bus)."""
     from chorus import runner, services
 
     settings = _settings(transport="kafka" if kafka_bootstrap else None,
                          kafka_bootstrap=kafka_bootstrap, database_url=database_url,
-                         data_dir=data_dir, host=host)
+                         data_dir=data_dir, host=host, port_offset=port_offset)
     specs = list(services.discover().values())
     _run(lambda: runner.up(specs, settings, demo=demo,
                            announce=lambda lines: click.echo("\n".join(lines))))

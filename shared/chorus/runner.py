@@ -78,7 +78,8 @@ async def up(
     """Every service in one process, sharing one bus; seed the demo region on first start."""
     setup_logging(settings.log_level, service="chorus")
     setup_tracing("platform")
-    if settings.database_url and "{service}" not in settings.database_url and len(specs) > 1:
+    if settings.database_url and settings.database_url_for("a") == settings.database_url_for(
+            "b") and len(specs) > 1:
         raise SettingsError("CHORUS_DATABASE_URL: include {service} so that each service "
                             "gets a database of its own")
     await check_dependencies(settings, specs)
@@ -87,8 +88,8 @@ async def up(
     if shared is not None:
         await shared.start()
     apps = [create_app(spec, settings, shared) for spec in specs]
-    servers = [_server(app, settings.host, spec.port) for app, spec in zip(apps, specs,
-                                                                          strict=True)]
+    servers = [_server(app, settings.host, spec.port + settings.port_offset)
+               for app, spec in zip(apps, specs, strict=True)]
     serving = asyncio.create_task(_run_until_signalled(servers))
     try:
         await _wait_started(servers, serving)
@@ -124,7 +125,7 @@ def _banner(specs: Sequence[ServiceSpec], settings: Settings, demo: list[str]) -
             else f"embedded bus in {settings.data_dir}")
     lines = ["", "Chorus is running (" + mode + ")", ""]
     for spec in specs:
-        base = f"http://{settings.host}:{spec.port}"
+        base = f"http://{settings.host}:{spec.port + settings.port_offset}"
         lines.append(f"  {spec.name:<14} {base}/docs   (events: {base}/asyncapi)")
     lines += ["", *(f"  {line}" for line in demo or ["demo data already present"]), "",
               "  Press Ctrl+C to stop.", ""]

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     bus_url: str | None = None
     host: str = "127.0.0.1"
     port: int | None = Field(default=None, ge=1, le=65535)
+    port_offset: int = Field(default=0, ge=0, le=50000,
+                             description="Added to every service's default port by `chorus up`.")
     auto_migrate: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
@@ -47,7 +49,7 @@ class Settings(BaseSettings):
                 raise ValueError("production needs CHORUS_TRANSPORT=kafka")
             if not (self.database_url or "").startswith("postgresql"):
                 raise ValueError("production needs a PostgreSQL CHORUS_DATABASE_URL")
-        if self.database_url and not self.database_url.startswith(("sqlite", "postgresql")):
+        if self.database_url and not self.database_url.startswith(("sqlite", "postgres")):
             raise ValueError("CHORUS_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return self
 
@@ -55,7 +57,8 @@ class Settings(BaseSettings):
         """This service's own database (each service owns its store)."""
         if self.database_url is None:
             return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
-        return _async_driver(self.database_url.replace("{service}", service))
+        url = self.database_url.replace("%7Bservice%7D", "{service}")  # as URL builders write it
+        return _async_driver(url.replace("{service}", service))
 
     def embedded_bus_url(self) -> str:
         return self.bus_url or f"sqlite+aiosqlite:///{(self.data_dir / 'bus.db').resolve()}"

@@ -1,0 +1,80 @@
+"""`chorus up` as a user runs it: the embedded default, and Kafka with PostgreSQL."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fixtures.kafka import KafkaBroker
+
+
+@contextmanager
+def chorus_up(*args: str, cwd: Path) -> Iterator[tuple[str, list[str]]]:
+    """Start `chorus up` in a child process; yield the registry's URL and its output lines."""
+    offset = random.randrange(20000, 30000)
+    child = subprocess.Popen([sys.executable, "-m", "chorus.cli", "up", "--port-offset",
+                              str(offset), *args], cwd=cwd, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    assert child.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while "Press Ctrl+C to stop." not in "".join(lines):
+            line = child.stdout.readline()
+            assert line or child.poll() is None, f"chorus up ended early: {lines}"
+            lines.append(line)
+            assert time.monotonic() < deadline, f"no banner after 90 s: {lines}"
+        yield f"http://127.0.0.1:{8001 + offset}", lines
+    finally:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(10)
+        child.stdout.close()
+
+
+def wait_for_networks(base: str, count: int) -> list[dict]:
+    deadline = time.monotonic() + 20
+    while len(found := httpx.get(f"{base}/v1/networks").json()) < count:
+        assert time.monotonic() < deadline, f"only {found}"
+        time.sleep(0.1)
+    return found  # type: ignore[no-any-return]
+
+
+def test_the_embedded_default_starts_with_the_demo_region_and_keeps_it(tmp_path: Path) -> None:
+    with chorus_up(cwd=tmp_path) as (base, banner):
+        assert any("registry" in line and "/docs" in line for line in banner)
+        assert any("demo network" in line for line in banner)
+        [network] = wait_for_networks(base, 1)
+        assert network["organisation_count"] == 3
+    with chorus_up(cwd=tmp_path) as (base, banner):  # a restart keeps data, seeds nothing
+        assert any("demo data already present" in line for line in banner)
+        assert len(wait_for_networks(base, 1)) == 1
+
+
+@pytest.mark.kafka
+@pytest.mark.postgres
+def test_kafka_and_postgresql_are_one_switch_away(
+    tmp_path: Path, kafka_broker: KafkaBroker, postgres_server: object,
+) -> None:
+    name = f"up_{random.randrange(10**6)}"
+    postgres_server.create_database(f"{name}_registry")  # type: ignore[attr-defined]
+    url = postgres_server.url(name + "_{service}", driver="postgresql")  # type: ignore[attr-defined]
+    with chorus_up("--kafka", kafka_broker.bootstrap_servers, "--database-url", url,
+                   cwd=tmp_path) as (base, banner):
+        assert any(f"Kafka at {kafka_broker.bootstrap_servers}" in line for line in banner)
+        created = httpx.post(f"{base}/v1/networks", json={"name": "Kafka region"})
+        assert created.status_code == 201
+        assert len(wait_for_networks(base, 2)) == 2
+        assert httpx.get(f"{base}/healthz/ready").json()["checks"] == {
+            "database": "ok", "bus": "ok"}
