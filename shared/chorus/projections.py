@@ -7,7 +7,6 @@ can run while the service runs: the runner simply starts again from the beginnin
 """
 
 import asyncio
-import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -19,9 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from chorus.store.database import Transaction
 from chorus.store.eventstore import EVENTS_CHANNEL, EventStore, RecordedEvent
 from chorus.store.schema import projection_positions
-from chorus.waiting import Backoff, wait_for_wake
-
-log = logging.getLogger(__name__)
+from chorus.waiting import work_in_batches
 
 
 class Projection(Protocol):
@@ -50,21 +47,13 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.wake = asyncio.Event()
-        self._backoff = Backoff()
 
     async def run(self) -> None:
+        """Keep the read model up to date until cancelled."""
         async with self.db.listen(EVENTS_CHANNEL, self.wake):
-            while True:
-                self.wake.clear()
-                try:
-                    applied = await self.catch_up_batch()
-                    self._backoff.reset()
-                except Exception:
-                    log.exception("projection %s failed; retrying", self.projection.name)
-                    await self._backoff.sleep()
-                    continue
-                if applied < self.batch_size:
-                    await wait_for_wake(self.wake, self.poll_interval)
+            await work_in_batches(self.catch_up_batch, wake=self.wake,
+                                  batch_size=self.batch_size, poll_interval=self.poll_interval,
+                                  name=f"projection {self.projection.name}")
 
     async def catch_up_batch(self) -> int:
         """Apply the next batch of events; return how many were applied."""

@@ -8,7 +8,6 @@ so replicas never publish the same row twice in normal operation.
 """
 
 import asyncio
-import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +20,7 @@ from chorus.store.eventstore import EVENTS_CHANNEL
 from chorus.store.schema import outbox
 from chorus.telemetry import EVENTS_PUBLISHED, OUTBOX_LAG, context_from, tracer
 from chorus.transport.base import Bus, OutgoingMessage
-from chorus.waiting import Backoff, wait_for_wake
-
-log = logging.getLogger(__name__)
+from chorus.waiting import work_in_batches
 
 RELAY_LOCK_KEY = 7_305_412_001  # any constant shared by every relay of one database
 
@@ -46,26 +43,12 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.wake = asyncio.Event()
-        self._backoff = Backoff()
 
     async def run(self) -> None:
         """Publish until cancelled."""
         async with self.db.listen(EVENTS_CHANNEL, self.wake):
-            while True:
-                self.wake.clear()
-                published = await self._publish_or_back_off()
-                if published < self.batch_size:
-                    await wait_for_wake(self.wake, self.poll_interval)
-
-    async def _publish_or_back_off(self) -> int:
-        try:
-            published = await self.publish_batch()
-        except Exception as error:  # broker or database away: wait and try again
-            log.warning("relay for %s could not publish: %s", self.service, error)
-            await self._backoff.sleep()
-            return self.batch_size
-        self._backoff.reset()
-        return published
+            await work_in_batches(self.publish_batch, wake=self.wake, batch_size=self.batch_size,
+                                  poll_interval=self.poll_interval, name=f"{self.service} relay")
 
     async def publish_batch(self) -> int:
         """Publish the next batch of pending rows; return how many were published."""

@@ -9,7 +9,6 @@ the consumers beside the API.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from chorus.store.database import Database
 from chorus.store.eventstore import EventStore, PublicMapping
 from chorus.telemetry import CONSUMER_LAG
 from chorus.transport.base import Bus, Subscription
+from chorus.waiting import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -149,11 +149,7 @@ class ServiceRuntime:
                        *(t for c in consumers for t in c.topics)})
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         if self.owns_bus:
             await self.bus.stop()
         await self.db.dispose()

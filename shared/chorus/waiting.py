@@ -1,7 +1,12 @@
-"""Small waiting helpers shared by the relay, the projections and the transports."""
+"""The waiting and looping every background worker shares: relay, projections, buses."""
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
+from typing import NoReturn
+
+log = logging.getLogger(__name__)
 
 
 async def wait_for_wake(wake: asyncio.Event, seconds: float) -> None:
@@ -25,3 +30,37 @@ class Backoff:
 
     def reset(self) -> None:
         self.delay = self.first
+
+
+async def work_in_batches(
+    step: Callable[[], Awaitable[int]],
+    *,
+    wake: asyncio.Event,
+    batch_size: int,
+    poll_interval: float,
+    name: str,
+) -> NoReturn:
+    """Run `step` until cancelled: again at once while it fills whole batches, otherwise on
+    `wake` or after `poll_interval`; after a failure, with exponential backoff."""
+    backoff = Backoff()
+    while True:
+        wake.clear()
+        try:
+            done = await step()
+        except Exception as error:  # a database or broker away: wait and try again
+            log.warning("%s failed, retrying: %s", name, error)
+            await backoff.sleep()
+            continue
+        backoff.reset()
+        if done < batch_size:
+            await wait_for_wake(wake, poll_interval)
+
+
+async def cancel_and_wait(tasks: Iterable[asyncio.Task[object]]) -> None:
+    """Cancel background tasks and wait until each has finished."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with suppress(asyncio.CancelledError):
+            await task

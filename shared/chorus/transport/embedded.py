@@ -9,7 +9,6 @@ No broker process is needed.
 import asyncio
 import logging
 from collections.abc import Sequence
-from contextlib import suppress
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -35,7 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from chorus.store.database import Database
 from chorus.store.types import UtcDateTime
 from chorus.transport.base import IncomingMessage, OutgoingMessage, Subscription
-from chorus.waiting import wait_for_wake
+from chorus.waiting import cancel_and_wait, wait_for_wake
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +81,7 @@ class EmbeddedBus:
         self._tasks.append(task)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         await self.db.dispose()
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
