@@ -8,10 +8,9 @@ class ChorusError(Exception):
 class ConcurrencyError(ChorusError):
     """Another command changed the stream first: the expected version is stale."""
 
-    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
-        super().__init__(
-            f"stream {stream_id} is at version {actual}, not the expected {expected}"
-        )
+    def __init__(self, stream_id: str, expected: int, actual: int | None) -> None:
+        now = "has moved on" if actual is None else f"is at version {actual}"
+        super().__init__(f"stream {stream_id} {now}, not at the expected version {expected}")
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual

@@ -67,8 +67,7 @@ class InboxConsumer:
         """Apply a batch; the transport acknowledges it when this returns."""
         try:
             async with self.db.transaction() as tx:
-                for message in messages:
-                    await self._apply(tx, message)
+                await self._apply(tx, messages)
         except Exception as error:
             await self._pause_if_transient(error)
             for message in messages:
@@ -79,7 +78,7 @@ class InboxConsumer:
         for attempt in range(self.attempts):
             try:
                 async with self.db.transaction() as tx:
-                    await self._apply(tx, message)
+                    await self._apply(tx, [message])
                 return
             except Exception as failure:
                 await self._pause_if_transient(failure)
@@ -94,26 +93,32 @@ class InboxConsumer:
             await asyncio.sleep(self.transient_pause)
             raise error
 
-    async def _apply(self, tx: Transaction, message: IncomingMessage) -> None:
-        envelope = from_kafka(message.key, message.headers, message.value)
-        if not await self._first_time(tx, envelope):
-            return
-        parent = context_from({"traceparent": envelope.traceparent,
-                               "tracestate": envelope.tracestate})
-        with tracer.start_as_current_span(
-            f"consume {envelope.type}", context=parent, kind=trace.SpanKind.CONSUMER,
-            attributes={"chorus.consumer": self.name, "chorus.event_id": envelope.id},
-        ):
-            await self.handle(tx, envelope)
-        tx.after_commit(EVENTS_CONSUMED.labels(self.name).inc)
+    async def _apply(self, tx: Transaction, messages: Sequence[IncomingMessage]) -> None:
+        envelopes = [from_kafka(m.key, m.headers, m.value) for m in messages]
+        for envelope in await self._first_time(tx, envelopes):
+            parent = context_from({"traceparent": envelope.traceparent,
+                                   "tracestate": envelope.tracestate})
+            with tracer.start_as_current_span(
+                f"consume {envelope.type}", context=parent, kind=trace.SpanKind.CONSUMER,
+                attributes={"chorus.consumer": self.name, "chorus.event_id": envelope.id},
+            ):
+                await self.handle(tx, envelope)
+            tx.after_commit(EVENTS_CONSUMED.labels(self.name).inc)
 
-    async def _first_time(self, tx: Transaction, envelope: Envelope) -> bool:
+    async def _first_time(self, tx: Transaction, envelopes: list[Envelope]) -> list[Envelope]:
+        """Record the events in the inbox; return, in order, those not recorded before."""
+        first: dict[tuple[str, str], Envelope] = {}
+        for envelope in envelopes:
+            first.setdefault((envelope.source, envelope.id), envelope)
+        unique = list(first.values())
         insert = pg_insert if self.db.is_postgres else sqlite_insert
-        result = await tx.conn.execute(insert(inbox).values(
-            consumer=self.name, source=envelope.source, event_id=envelope.id,
-            processed_at=datetime.now(UTC),
-        ).on_conflict_do_nothing())
-        return result.rowcount == 1
+        now = datetime.now(UTC)
+        rows = [{"consumer": self.name, "source": e.source, "event_id": e.id,
+                 "processed_at": now} for e in unique]
+        result = await tx.conn.execute(insert(inbox).values(rows).on_conflict_do_nothing()
+                                       .returning(inbox.c.source, inbox.c.event_id))
+        fresh = {(row.source, row.event_id) for row in result}
+        return [e for e in unique if (e.source, e.id) in fresh]
 
     async def _dead_letter(self, message: IncomingMessage, error: Exception) -> None:
         log.error("consumer %s: event at %s/%s sent to %s: %s", self.name, message.topic,

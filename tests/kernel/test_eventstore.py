@@ -44,13 +44,20 @@ async def test_two_appends_at_the_same_expected_version_exactly_one_wins(
         assert [e.version for e in await store.read_stream(tx, "t-1")] == [1, 2]
 
 
-async def test_a_stale_version_names_the_stream_and_both_versions(database: Database) -> None:
+async def test_a_stale_or_unreached_version_is_refused_naming_the_stream(
+    database: Database,
+) -> None:
     store = tally_store(database)
     async with database.transaction() as tx:
         await store.append(tx, "t-9", "tally", 0, [counted(1)])
-    with pytest.raises(ConcurrencyError, match="t-9 is at version 1, not the expected 0"):
+    with pytest.raises(ConcurrencyError, match="t-9 has moved on, not at the expected version 0"):
         async with database.transaction() as tx:
             await store.append(tx, "t-9", "tally", 0, [counted(2)])
+    with pytest.raises(ConcurrencyError, match="t-9 is at version 1, not at the expected v"):
+        async with database.transaction() as tx:
+            await store.append(tx, "t-9", "tally", 5, [counted(2)])
+    async with database.transaction() as tx:
+        assert [e.version for e in await store.read_stream(tx, "t-9")] == [1]
 
 
 async def test_events_and_outbox_rows_commit_together_or_not_at_all(database: Database) -> None:

@@ -58,7 +58,9 @@ async def test_the_same_event_delivered_twice_has_one_effect(effects: Database) 
     await reader.process_batch([first])
     await reader.process_batch([first, message(2, event_id="e-2")])
     await reader.process_batch([message(2, event_id="e-2")])
-    assert await effect_rows(effects) == [("t-1", 1), ("t-1", 2)]
+    third = message(3, event_id="e-3")
+    await reader.process_batch([third, message(4, event_id="e-4"), third, first])
+    assert await effect_rows(effects) == [("t-1", 1), ("t-1", 2), ("t-1", 3), ("t-1", 4)]
 
 
 async def test_a_poison_event_goes_to_the_dlq_with_its_error_and_the_rest_are_applied(

@@ -55,3 +55,28 @@ def test_a_structured_body_that_is_not_a_chorus_event_is_refused(body: bytes) ->
 def test_a_record_without_ce_headers_is_refused() -> None:
     with pytest.raises(MalformedEnvelope, match="not a CloudEvent"):
         from_kafka(b"k", [], b"{}")
+
+
+def test_the_cloudevents_package_reads_our_records_exactly() -> None:
+    from cloudevents.core.bindings import kafka as ce_kafka
+
+    original = network_created()
+    record = to_kafka(original)
+    event = ce_kafka.from_binary_event(ce_kafka.KafkaMessage(
+        headers=dict(record.headers), key=record.key, value=record.value))
+    assert event.get_id() == original.id
+    assert event.get_type() == original.type
+    assert event.get_source() == original.source
+    assert event.get_subject() == original.subject
+    assert event.get_time() == original.time
+    assert event.get_data() == {"name": "North"}
+    assert event.get_extension("sequence") == "1"
+    assert event.get_extension("traceparent") == TRACEPARENT
+
+
+def test_we_read_the_cloudevents_packages_records_exactly() -> None:
+    from cloudevents.core.bindings import kafka as ce_kafka
+
+    original = network_created()
+    message = ce_kafka.to_binary_event(original.to_cloudevent())
+    assert from_kafka(message.key, dict(message.headers), message.value) == original

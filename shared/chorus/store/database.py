@@ -67,11 +67,6 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    async def notify(self, tx: Transaction, channel: str) -> None:
-        """Wake listeners in other processes when `tx` commits (PostgreSQL only)."""
-        if self.is_postgres:
-            await tx.conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
-
     @asynccontextmanager
     async def listen(self, channel: str, wake: asyncio.Event) -> AsyncIterator[None]:
         """Set `wake` whenever another process notifies `channel` (PostgreSQL only)."""

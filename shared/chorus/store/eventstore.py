@@ -77,20 +77,25 @@ class EventStore:
         expected_version: int,
         new_events: Sequence[NewEvent],
     ) -> list[RecordedEvent]:
-        """Append after `expected_version`; raise ConcurrencyError if the stream moved on."""
+        """Append after `expected_version`; raise ConcurrencyError if the stream moved on.
+
+        A stream that moved on already holds `(stream, expected_version + 1)`, so the unique
+        key refuses the insert: no read is needed for that. A read is needed only to refuse
+        an expected version the stream never reached (which would leave a gap).
+        """
         if self.db.is_postgres:
             await tx.conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
-        actual = await self.stream_version(tx, stream_id)
-        if actual != expected_version:
-            raise ConcurrencyError(stream_id, expected_version, actual)
+        if expected_version > 0:
+            actual = await self.stream_version(tx, stream_id)
+            if actual != expected_version:
+                raise ConcurrencyError(stream_id, expected_version, actual)
         recorded = self._record(stream_id, stream_type, expected_version, new_events)
         try:
             recorded = await self._insert(tx, recorded)
         except IntegrityError as error:
-            raise ConcurrencyError(stream_id, expected_version, -1) from error
+            raise ConcurrencyError(stream_id, expected_version, None) from error
         await self._enqueue_public(tx, recorded)
-        await self.db.notify(tx, EVENTS_CHANNEL)
-        tx.after_commit(self._on_commit)
+        tx.after_commit(self._on_commit)  # PostgreSQL's own trigger notifies other processes
         tx.after_commit(EVENTS_APPENDED.labels(self.service).inc, len(recorded))
         return recorded
 
