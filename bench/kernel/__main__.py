@@ -7,20 +7,22 @@ each benchmark against them, writes `bench/results/kernel_<name>.json` and print
 import argparse
 import asyncio
 import importlib.metadata
-import logging
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from bench.kernel import append, latency, relay
+from bench.kernel.load import quiet_logging
 from bench.kernel.servers import Servers, local_servers
 from bench.report import RESULTS_DIR, Figure, machine_info, print_table, write_result
 from chorus.devservers.kafka import kafka_version
 
-Benchmark = Callable[[Servers, Callable[[str], None]], Awaitable[list[Figure]]]
+Benchmark = Callable[[Servers, Callable[[str], None]], Coroutine[Any, Any, list[Figure]]]
 BENCHMARKS: dict[str, Benchmark] = {
     "append": append.run,
     "relay": relay.run,
@@ -30,7 +32,7 @@ BENCHMARKS: dict[str, Benchmark] = {
 
 def main() -> None:
     args = _arguments()
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    quiet_logging()
     started = time.monotonic()
 
     def progress(message: str) -> None:
@@ -63,12 +65,25 @@ def _arguments() -> argparse.Namespace:
 
 def _machine(servers: Servers) -> dict[str, object]:
     return machine_info(
+        chorus_commit=_kernel_commit(),
         postgresql=servers.postgres_version(),
         kafka=kafka_version(),
         sqlite=sqlite3.sqlite_version,
         eventsourcing=importlib.metadata.version("eventsourcing"),
         aiokafka=importlib.metadata.version("aiokafka"),
     )
+
+
+def _kernel_commit() -> str:
+    """The commit the kernel was measured at, `+changes` if shared/ differs from it."""
+    repo = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--", "shared") else "")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ async def chorus_appender(servers: Servers, database: str, *, outbox: bool) -> A
     async def append(per_tx: int) -> None:
         await append_stream(store, new_events(per_tx))
 
-    name = "chorus EventStore" + (" + outbox" if outbox else ", no outbox")
+    name = "chorus + outbox" if outbox else "chorus, no outbox"
     return Appender(name, append, store.db.dispose)
 
 
@@ -75,7 +75,7 @@ def eventsourcing_appender(servers: Servers, database: str) -> Appender:
     recorder = _sqlite_recorder(servers) if database == "sqlite" else _postgres_recorder(servers)
     recorder.create_table()
 
-    async def append(per_tx: int) -> None:
+    async def append(per_tx: int) -> None:  # the library is synchronous: no await inside
         originator_id = uuid4()
         recorder.insert_events([
             StoredEvent(originator_id, version, f"bench:{EVENT_TYPE}", payload(event_data()))
@@ -123,9 +123,9 @@ async def measure_case(servers: Servers, database: str, per_tx: int) -> list[App
 def figures_for(database: str, per_tx: int, appenders: list[Appender]) -> list[Figure]:
     *chorus, eventsourcing = appenders
     baseline = Baseline(eventsourcing.name, eventsourcing.rate)
-    label = "SQLite (WAL, file)" if database == "sqlite" else "PostgreSQL"
+    label = "SQLite" if database == "sqlite" else "PostgreSQL"
     return [
-        higher_is_better(f"append {label}, {per_tx} event(s)/tx, {ours.name}", ours.rate,
+        higher_is_better(f"append {label}, {per_tx}/tx, {ours.name}", ours.rate,
                          "events/s", baseline, at_least=1.0)
         for ours in chorus
     ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chorus.devservers.kafka import LocalKafka
-from chorus.devservers.postgres import LocalPostgres, ensure_postgres_installed
+from chorus.devservers.postgres import LocalPostgres, find_pg_bin
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ class Servers:
         return self.kafka.bootstrap_servers
 
     def postgres_version(self) -> str:
-        bindir = ensure_postgres_installed()
+        bindir = find_pg_bin()
+        if bindir is None:
+            return "unknown"
         done = subprocess.run([str(bindir / "postgres"), "--version"],
                               capture_output=True, text=True, check=True)
         return done.stdout.strip()

@@ -1,6 +1,6 @@
 """The events every kernel benchmark writes, and stores set up as a service sets them up.
 
-Each event is a registry `OrganisationJoined`: about 250 bytes of JSON data, mapped to
+Each event is a registry `OrganisationJoined`: about 270 bytes of JSON data, mapped to
 its public contract (validated and dumped by pydantic, as a service's `messaging.py`
 does), so every append also writes an outbox row unless a case says otherwise.
 """
@@ -18,6 +18,7 @@ from chorus.store.database import Transaction
 from chorus.store.eventstore import PublicMapping
 
 SERVICE = "bench"
+TOPIC = "chorus.bench.events"
 STREAM_TYPE = "Organisation"
 EVENT_TYPE = "OrganisationJoined"
 _NETWORK_ID = str(uuid4())
@@ -40,8 +41,9 @@ def new_events(count: int) -> list[NewEvent]:
 
 
 def payload(data: Mapping[str, Any]) -> bytes:
-    """The same data as bytes, for libraries that store an opaque state."""
-    return json.dumps(data, separators=(",", ":")).encode()
+    """The same data as the bytes SQLAlchemy's JSON type writes, for libraries that store
+    an opaque state."""
+    return json.dumps(data).encode()
 
 
 def to_public(event: RecordedEvent) -> tuple[str, Mapping[str, Any]] | None:
@@ -54,8 +56,6 @@ def nothing_public(event: RecordedEvent) -> tuple[str, Mapping[str, Any]] | None
     """No stored event is published: the append writes no outbox row."""
     return None
 
-
-TOPIC = "chorus.bench.events"
 
 
 async def migrated(url: str) -> Database:
@@ -75,7 +75,9 @@ def event_store(
     return EventStore(db, service=SERVICE, topic=topic, to_public=public, on_commit=on_commit)
 
 
-async def open_store(url: str, *, topic: str = TOPIC, public: PublicMapping = to_public) -> EventStore:
+async def open_store(
+    url: str, *, topic: str = TOPIC, public: PublicMapping = to_public
+) -> EventStore:
     """A migrated database and its event store, as a service's composition root builds them."""
     return event_store(await migrated(url), topic=topic, public=public)
 
