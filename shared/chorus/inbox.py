@@ -115,8 +115,9 @@ class InboxConsumer:
         now = datetime.now(UTC)
         rows = [{"consumer": self.name, "source": e.source, "event_id": e.id,
                  "processed_at": now} for e in unique]
-        result = await tx.conn.execute(insert(inbox).values(rows).on_conflict_do_nothing()
-                                       .returning(inbox.c.source, inbox.c.event_id))
+        statement = insert(inbox).on_conflict_do_nothing().returning(inbox.c.source,
+                                                                    inbox.c.event_id)
+        result = await tx.conn.execute(statement, rows)  # one compiled statement, many rows
         fresh = {(row.source, row.event_id) for row in result}
         return [e for e in unique if (e.source, e.id) in fresh]
 

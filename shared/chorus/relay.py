@@ -14,6 +14,7 @@ from typing import Any
 
 from opentelemetry import trace
 from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chorus.store.database import Database, Transaction
 from chorus.store.eventstore import EVENTS_CHANNEL
@@ -52,29 +53,32 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish the next batch of pending rows; return how many were published."""
-        async with self.db.transaction() as tx:
-            if not await self._take_turn(tx):
-                return 0
-            rows = (await tx.conn.execute(
-                select(outbox).where(outbox.c.published_at.is_(None))
-                .order_by(outbox.c.id).limit(self.batch_size)
-            )).mappings().all()
-            if rows:
+        if self.db.is_postgres:
+            async with self.db.transaction() as tx:  # the replicas' lock lasts until marked
+                if not await self._take_turn(tx):
+                    return 0
+                rows = await _pending(tx.conn, self.batch_size)
                 await self._send(rows)
-                await tx.conn.execute(update(outbox).where(
-                    outbox.c.id.in_([r["id"] for r in rows])
-                ).values(published_at=datetime.now(UTC)))
+                await _mark_published(tx.conn, rows)
+        else:
+            # SQLite has one relay per file: no turn to take, and the write lock is taken
+            # only to mark rows, never held while waiting for the bus.
+            async with self.db.connect() as conn:
+                rows = await _pending(conn, self.batch_size)
+            await self._send(rows)
+            async with self.db.transaction() as tx:
+                await _mark_published(tx.conn, rows)
         EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
     async def _take_turn(self, tx: Transaction) -> bool:
-        if not self.db.is_postgres:
-            return True
         result = await tx.conn.execute(
             text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RELAY_LOCK_KEY})
         return bool(result.scalar_one())
 
     async def _send(self, rows: Sequence[Any]) -> None:
+        if not rows:
+            return
         first = rows[0]["headers"]
         with tracer.start_as_current_span(
             f"publish {rows[0]['topic']}", context=context_from({
@@ -90,6 +94,18 @@ class OutboxRelay:
             count = int((await conn.execute(query)).scalar_one())
         OUTBOX_LAG.labels(self.service).set(count)
         return count
+
+
+async def _pending(conn: AsyncConnection, limit: int) -> Sequence[Any]:
+    query = (select(outbox).where(outbox.c.published_at.is_(None))
+             .order_by(outbox.c.id).limit(limit))
+    return (await conn.execute(query)).mappings().all()
+
+
+async def _mark_published(conn: AsyncConnection, rows: Sequence[Any]) -> None:
+    if rows:
+        await conn.execute(update(outbox).where(outbox.c.id.in_([r["id"] for r in rows]))
+                           .values(published_at=datetime.now(UTC)))
 
 
 def _message(row: Any) -> OutgoingMessage:

@@ -46,15 +46,17 @@ class Database:
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self.url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        event.listen(engine.sync_engine, "begin", _begin)
         return engine
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """Open a transaction; it commits when the block ends without an error."""
-        async with self.engine.begin() as conn:
-            tx = Transaction(conn)
-            yield tx
+        """Open a writing transaction; it commits when the block ends without an error."""
+        async with self.engine.connect() as conn:
+            writer = await conn.execution_options(chorus_writes=True)
+            async with writer.begin():
+                tx = Transaction(writer)
+                yield tx
         tx._committed()
 
     @asynccontextmanager
@@ -102,7 +104,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(conn: Any) -> None:
-    # Take the write lock up front: a deferred transaction that reads then writes can
-    # fail with SQLITE_BUSY instead of waiting its turn.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(conn: Any) -> None:
+    # A writing transaction takes the write lock up front: a deferred one that reads then
+    # writes can fail with SQLITE_BUSY instead of waiting its turn. Reads stay deferred,
+    # so they never queue behind writers (WAL lets them read alongside).
+    writes = conn.get_execution_options().get("chorus_writes", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

@@ -123,11 +123,11 @@ class EventStore:
              "metadata": r.metadata, "recorded_at": r.recorded_at}
             for r in recorded
         ]
+        # Unordered RETURNING lets SQLite insert all rows in one statement; match by version.
         result = await tx.conn.execute(
-            insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-        )
-        positions = [row.position for row in result]
-        return [replace(r, position=p) for r, p in zip(recorded, positions, strict=True)]
+            insert(events).returning(events.c.version, events.c.position), rows)
+        positions: dict[int, int] = {row.version: row.position for row in result}
+        return [replace(r, position=positions[r.version]) for r in recorded]
 
     async def _enqueue_public(self, tx: Transaction, recorded: list[RecordedEvent]) -> None:
         rows = [row for r in recorded if (row := self._outbox_row(r)) is not None]
