@@ -100,7 +100,8 @@ class InboxConsumer:
                                    "tracestate": envelope.tracestate})
             with tracer.start_as_current_span(
                 f"consume {envelope.type}", context=parent, kind=trace.SpanKind.CONSUMER,
-                attributes={"chorus.consumer": self.name, "chorus.event_id": envelope.id},
+                attributes={"chorus.consumer": self.name, "chorus.event_id": envelope.id,
+                            "chorus.subject": envelope.subject},
             ):
                 await self.handle(tx, envelope)
             tx.after_commit(EVENTS_CONSUMED.labels(self.name).inc)

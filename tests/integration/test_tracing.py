@@ -62,7 +62,7 @@ async def test_one_trace_id_from_the_http_request_to_the_consumers_span(
     [server] = [s for s in finished if s.kind == SpanKind.SERVER and "/v1/networks" in s.name]
     [consumed] = [s for s in finished if s.kind == SpanKind.CONSUMER
                   and s.attributes and s.attributes.get("chorus.consumer") == "trace-reader"
-                  and "NetworkCreated" in s.name]
+                  and s.attributes.get("chorus.subject") == network_id]
     published = [s for s in finished if s.kind == SpanKind.PRODUCER
                  and s.context.trace_id == server.context.trace_id]
     assert consumed.context.trace_id == server.context.trace_id
