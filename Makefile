@@ -17,7 +17,7 @@ lint: setup
 	$(UV) run --frozen ruff check .
 
 typecheck: setup
-	$(UV) run --frozen mypy shared/chorus services/registry/registry/domain.py
+	$(UV) run --frozen mypy shared/chorus services/registry/registry
 
 unit: setup
 	$(UV) run --frozen pytest tests/unit tests/kernel -m "not postgres and not kafka"

@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chorus.asyncapi import asyncapi_document, asyncapi_html
+from chorus.auth import TokenVerifier, install_auth_problem_handlers
 from chorus.problems import install_problem_handlers, problem
 from chorus.service import ServiceRuntime, ServiceSpec
 from chorus.settings import Settings
@@ -25,7 +26,10 @@ def create_app(spec: ServiceSpec, settings: Settings, bus: Bus | None = None) ->
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
-        app.state.service = runtime.parts.state if runtime.parts else None
+        parts = runtime.parts
+        app.state.service = parts.state if parts else None
+        app.state.token_verifier = (parts.token_verifier if parts and parts.token_verifier
+                                    else TokenVerifier.from_settings(settings))
         try:
             yield
         finally:
@@ -35,6 +39,7 @@ def create_app(spec: ServiceSpec, settings: Settings, bus: Bus | None = None) ->
                   lifespan=lifespan)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    install_auth_problem_handlers(app)
     for router in spec.routers:
         app.include_router(router)
     app.include_router(_operations_router(spec))

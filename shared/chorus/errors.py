@@ -20,6 +20,14 @@ class NotFound(ChorusError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
 
+class Conflict(ChorusError):
+    """The command clashes with something that already exists (e.g. a registered e-mail)."""
+
+
+class Gone(ChorusError):
+    """The thing existed but can no longer be used (e.g. a participant who left)."""
+
+
 class DomainRuleBroken(ChorusError):
     """A command breaks a rule of the domain; the message says which."""
 

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from chorus.errors import ConcurrencyError, DomainRuleBroken, NotFound
+from chorus.errors import ConcurrencyError, Conflict, DomainRuleBroken, Gone, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def conflict(_: Request, error: ConcurrencyError) -> JSONResponse:
         return problem(409, "Changed by someone else", str(error),
                        expected_version=error.expected, actual_version=error.actual)
+
+    @app.exception_handler(Conflict)
+    async def clash(_: Request, error: Conflict) -> JSONResponse:
+        return problem(409, "Conflict", str(error))
+
+    @app.exception_handler(Gone)
+    async def gone(_: Request, error: Gone) -> JSONResponse:
+        return problem(410, "Gone", str(error))
 
     @app.exception_handler(DomainRuleBroken)
     async def rule(_: Request, error: DomainRuleBroken) -> JSONResponse:

@@ -24,8 +24,11 @@ from chorus.waiting import work_in_batches
 class Projection(Protocol):
     """A read model: a name, the tables it owns, and how it applies one stored event."""
 
-    name: str
-    tables: Sequence[Table]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tables(self) -> Sequence[Table]: ...
 
     async def apply(self, tx: Transaction, event: RecordedEvent) -> None: ...
 

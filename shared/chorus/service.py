@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
+from chorus.auth import TokenVerifier
 from chorus.contracts import Contract, dlq_topic, events_topic
 from chorus.inbox import EventHandler, InboxConsumer
 from chorus.migrations import upgrade
@@ -57,6 +58,7 @@ class ServiceParts:
     projections: Sequence[Projection] = ()
     consumers: Sequence[Consumer] = ()
     seed_demo: Callable[[], Awaitable[list[str]]] | None = None
+    token_verifier: TokenVerifier | None = None
 
 
 @dataclass(frozen=True)

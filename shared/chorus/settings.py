@@ -6,7 +6,7 @@ A bad setting stops the process with one line naming the variable and what is wr
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chorus.errors import SettingsError
@@ -39,6 +39,28 @@ class Settings(BaseSettings):
     poll_interval: float = Field(default=1.0, gt=0, le=60)
     consumer_attempts: int = Field(default=3, ge=1, le=20)
     consumer_backoff: float = Field(default=0.05, ge=0, le=60)
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="32 random bytes, base64-encoded (`openssl rand -base64 32`), from which "
+        "the keys that protect personal data derive. Required in production; in development "
+        "a key file in the data directory is used when unset.",
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="The Ed25519 private key (PEM) that signs access tokens. Required in "
+        "production where tokens are issued; in development a key file in the data directory "
+        "is made on first use.",
+    )
+    jwks_url: str | None = Field(
+        default=None,
+        description="Where to fetch the public keys that check access tokens (registry's "
+        "`/.well-known/jwks.json`). Default: the public half of the signing key.",
+    )
+    admin_api_key: SecretStr | None = Field(
+        default=None,
+        description="The platform administrator's API key (exchanged for a network_admin "
+        "token). In development a random one is kept in the data directory when unset.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -43,9 +43,15 @@ def chorus_up(*args: str, cwd: Path) -> Iterator[tuple[str, list[str]]]:
         child.stdout.close()
 
 
-def wait_for_networks(base: str, count: int) -> list[dict]:
+def admin_headers(base: str, banner: list[str]) -> dict[str, str]:
+    [key] = [line.split(":", 1)[1].strip() for line in banner if "admin API key:" in line]
+    token = httpx.post(f"{base}/v1/auth/token", json={"api_key": key}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def wait_for_networks(base: str, count: int, headers: dict[str, str]) -> list[dict]:
     deadline = time.monotonic() + 20
-    while len(found := httpx.get(f"{base}/v1/networks").json()) < count:
+    while len(found := httpx.get(f"{base}/v1/networks", headers=headers).json()) < count:
         assert time.monotonic() < deadline, f"only {found}"
         time.sleep(0.1)
     return found  # type: ignore[no-any-return]
@@ -55,11 +61,13 @@ def test_the_embedded_default_starts_with_the_demo_region_and_keeps_it(tmp_path:
     with chorus_up(cwd=tmp_path) as (base, banner):
         assert any("registry" in line and "/docs" in line for line in banner)
         assert any("demo network" in line for line in banner)
-        [network] = wait_for_networks(base, 1)
+        headers = admin_headers(base, banner)
+        [network] = wait_for_networks(base, 1, headers)
         assert network["organisation_count"] == 3
+        assert httpx.get(f"{base}/v1/networks").status_code == 401
     with chorus_up(cwd=tmp_path) as (base, banner):  # a restart keeps data, seeds nothing
         assert any("demo data already present" in line for line in banner)
-        assert len(wait_for_networks(base, 1)) == 1
+        assert len(wait_for_networks(base, 1, headers)) == 1  # the same admin key still works
 
 
 @pytest.mark.kafka
@@ -73,8 +81,10 @@ def test_kafka_and_postgresql_are_one_switch_away(
     with chorus_up("--kafka", kafka_broker.bootstrap_servers, "--database-url", url,
                    cwd=tmp_path) as (base, banner):
         assert any(f"Kafka at {kafka_broker.bootstrap_servers}" in line for line in banner)
-        created = httpx.post(f"{base}/v1/networks", json={"name": "Kafka region"})
+        headers = admin_headers(base, banner)
+        created = httpx.post(f"{base}/v1/networks", json={"name": "Kafka region"},
+                             headers=headers)
         assert created.status_code == 201
-        assert len(wait_for_networks(base, 2)) == 2
+        assert len(wait_for_networks(base, 2, headers)) == 2
         assert httpx.get(f"{base}/healthz/ready").json()["checks"] == {
             "database": "ok", "bus": "ok"}

@@ -31,7 +31,7 @@ async def test_migrate_then_rebuild_a_damaged_read_model(tmp_path: Path) -> None
     app = create_app(registry, settings)
     async with app.router.lifespan_context(app):
         for n in range(5):
-            await app.state.service.create_network(CreateNetwork(f"Network {n}"))
+            await app.state.service.directory.create_network(CreateNetwork(f"Network {n}"))
     db = Database(settings.database_url_for("registry"))
     async with db.transaction() as tx:  # someone damages the read model
         await tx.conn.execute(delete(networks))

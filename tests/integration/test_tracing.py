@@ -1,6 +1,7 @@
 """One trace from the HTTP request, through the store, the relay and Kafka, to a consumer."""
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,11 +26,13 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 async def test_one_trace_id_from_the_http_request_to_the_consumers_span(
     kafka_broker: KafkaBroker, postgres_server: object, spans: InMemorySpanExporter,
+    tmp_path: Path,
 ) -> None:
     databases = {name: postgres_server.create_database(unique(f"trace_{name}").replace(".", "_"))  # type: ignore[attr-defined]
                  for name in ("registry", "reader")}
     settings = load_settings(transport="kafka", kafka_bootstrap=kafka_broker.bootstrap_servers,
-                             database_url=databases["registry"], poll_interval=0.2)
+                             database_url=databases["registry"], poll_interval=0.2,
+                             admin_api_key="chorus_admin_trace-test", data_dir=tmp_path)
     app = create_app(registry, settings)
     seen: list[Envelope] = []
     reader_db = Database(databases["reader"])
@@ -48,7 +51,10 @@ async def test_one_trace_id_from_the_http_request_to_the_consumers_span(
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                          base_url="http://registry") as client:
-                response = await client.post("/v1/networks", json={"name": "Traced network"})
+                token = (await client.post("/v1/auth/token", json={
+                    "api_key": "chorus_admin_trace-test"})).json()["access_token"]
+                response = await client.post("/v1/networks", json={"name": "Traced network"},
+                                             headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == 201
             network_id = response.json()["network_id"]
             async with asyncio.timeout(60):

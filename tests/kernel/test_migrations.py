@@ -10,6 +10,7 @@ from chorus.store import Database
 from chorus.store.schema import metadata as kernel_metadata
 from registry.bootstrap import service as registry
 from registry.projections import metadata as registry_metadata
+from registry.tables import metadata as registry_tables
 
 
 def differences(connection: Connection, *metadatas: MetaData) -> list[object]:
@@ -29,7 +30,8 @@ async def test_kernel_and_registry_migrations_match_the_tables_in_code(
     try:
         await upgrade(db, [registry.migrations])
         async with db.engine.connect() as conn:
-            found = await conn.run_sync(differences, kernel_metadata, registry_metadata)
+            found = await conn.run_sync(differences, kernel_metadata, registry_metadata,
+                                        registry_tables)
         assert found == []
     finally:
         await db.dispose()

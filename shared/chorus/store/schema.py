@@ -80,3 +80,13 @@ projection_positions = Table(
     Column("position", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# One row per person whose personal data is stored, holding their data key wrapped by the
+# master key. Deleting the row is erasure: every copy of their data becomes unreadable.
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("subject_id", String(100), primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)

@@ -1,46 +1,35 @@
 """The registry's directory through HTTP, on the embedded default."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from chorus.app import create_app
-from chorus.settings import load_settings
-from registry.bootstrap import service as registry
 
-
-@pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(registry, load_settings(data_dir=tmp_path, poll_interval=0.05))
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://registry"
-    ) as http:
-        yield http
-
-
-async def eventually(client: httpx.AsyncClient, path: str, count: int) -> list[dict]:
+async def eventually(client: httpx.AsyncClient, path: str, count: int,
+                     headers: dict[str, str]) -> list[dict]:
     async with asyncio.timeout(10):
-        while len(found := (await client.get(path)).json()) < count:
+        while len(found := (await client.get(path, headers=headers)).json()) < count:
             await asyncio.sleep(0.02)
     return found  # type: ignore[no-any-return]
 
 
-async def test_a_network_and_its_members_are_listed(client: httpx.AsyncClient) -> None:
+async def test_a_network_and_its_members_are_listed(
+    client: httpx.AsyncClient, admin: dict[str, str],
+) -> None:
     created = await client.post("/v1/networks", json={"name": "North Example",
-                                                      "region_code": "E54000099"})
+                                                      "region_code": "E54000099"}, headers=admin)
     assert created.status_code == 201
     network_id = created.json()["network_id"]
     joined = await client.post("/v1/organisations", json={
         "network_id": network_id, "name": "Example Trust", "kind": "nhs_trust",
-        "ods_code": "RXX"})
+        "ods_code": "RXX"}, headers=admin)
     assert joined.status_code == 201
     assert joined.json()["kind"] == "nhs_trust"
-    [member] = await eventually(client, f"/v1/networks/{network_id}/organisations", 1)
+    [member] = await eventually(client, f"/v1/networks/{network_id}/organisations", 1,
+                                    admin)
     assert member["name"] == "Example Trust"
-    [network] = await eventually(client, "/v1/networks", 1)
+    [network] = await eventually(client, "/v1/networks", 1, admin)
     assert network["organisation_count"] == 1
     assert network["created_at"].endswith("Z") or "+00:00" in network["created_at"]
 
@@ -52,29 +41,32 @@ async def test_a_network_and_its_members_are_listed(client: httpx.AsyncClient) -
     ({"name": "ok", "surprise": 1}, "body.surprise"),
 ])
 async def test_bad_network_input_gets_a_problem_naming_the_field(
-    client: httpx.AsyncClient, body: dict, names: str,
+    client: httpx.AsyncClient, admin: dict[str, str], body: dict, names: str,
 ) -> None:
-    response = await client.post("/v1/networks", json=body)
+    response = await client.post("/v1/networks", json=body, headers=admin)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert names in response.json()["detail"]
 
 
 async def test_an_organisation_for_an_unknown_network_is_a_404_and_writes_nothing(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, admin: dict[str, str],
 ) -> None:
     response = await client.post("/v1/organisations", json={
         "network_id": "00000000-0000-4000-8000-000000000000", "name": "Lost",
-        "kind": "charity"})
+        "kind": "charity"}, headers=admin)
     assert response.status_code == 404
     assert response.json()["title"] == "Not found"
-    assert (await client.get("/v1/networks")).json() == []
+    assert (await client.get("/v1/networks", headers=admin)).json() == []
 
 
-async def test_a_malformed_ods_code_is_refused(client: httpx.AsyncClient) -> None:
-    network_id = (await client.post("/v1/networks", json={"name": "N"})).json()["network_id"]
+async def test_a_malformed_ods_code_is_refused(
+    client: httpx.AsyncClient, admin: dict[str, str],
+) -> None:
+    network = await client.post("/v1/networks", json={"name": "N"}, headers=admin)
     response = await client.post("/v1/organisations", json={
-        "network_id": network_id, "name": "Trust", "kind": "nhs_trust", "ods_code": "r!"})
+        "network_id": network.json()["network_id"], "name": "Trust", "kind": "nhs_trust",
+        "ods_code": "r!"}, headers=admin)
     assert response.status_code == 422
     assert "ods_code" in response.json()["detail"]
 

@@ -1,27 +1,22 @@
 """The registry's HTTP routes: translate, call the application, return."""
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from chorus.auth import Role, require
 from chorus.errors import NotFound
-from registry.application import CreateNetwork, JoinOrganisation, Registry
+from registry.api.deps import Caller, DirectoryDep
+from registry.application import CreateNetwork, JoinOrganisation
 from registry.domain import Network, Organisation, OrganisationKind
 from registry.projections import networks, organisations
 
 router = APIRouter(prefix="/v1", tags=["networks and organisations"])
 
-
-def get_registry(request: Request) -> Registry:
-    registry: Registry = request.app.state.service
-    return registry
-
-
-RegistryDep = Annotated[Registry, Depends(get_registry)]
+ADMIN_ONLY = [Depends(require(Role.NETWORK_ADMIN))]
 
 
 class NetworkCreate(BaseModel):
@@ -56,15 +51,16 @@ class OrganisationPublic(BaseModel):
     joined_at: datetime
 
 
-@router.post("/networks", status_code=status.HTTP_201_CREATED, response_model=NetworkPublic)
-async def create_network(body: NetworkCreate, registry: RegistryDep) -> NetworkPublic:
+@router.post("/networks", status_code=status.HTTP_201_CREATED, response_model=NetworkPublic,
+             dependencies=ADMIN_ONLY)
+async def create_network(body: NetworkCreate, registry: DirectoryDep) -> NetworkPublic:
     """Create a network: a region's partnership of organisations sharing one pool."""
     network = await registry.create_network(CreateNetwork(body.name, body.region_code))
     return _network(network)
 
 
 @router.get("/networks", response_model=list[NetworkPublic])
-async def list_networks(registry: RegistryDep) -> list[NetworkPublic]:
+async def list_networks(registry: DirectoryDep, _: Caller) -> list[NetworkPublic]:
     """Every network, with how many organisations belong to it."""
     count = (select(func.count()).where(organisations.c.network_id == networks.c.network_id)
              .scalar_subquery())
@@ -76,7 +72,9 @@ async def list_networks(registry: RegistryDep) -> list[NetworkPublic]:
 
 @router.get("/networks/{network_id}/organisations", response_model=list[OrganisationPublic],
             responses={404: {"description": "no such network"}})
-async def list_members(network_id: UUID, registry: RegistryDep) -> list[OrganisationPublic]:
+async def list_members(
+    network_id: UUID, registry: DirectoryDep, _: Caller
+) -> list[OrganisationPublic]:
     """The organisations that belong to a network."""
     async with registry.db.connect() as conn:
         found = await conn.execute(select(networks.c.network_id)
@@ -90,9 +88,9 @@ async def list_members(network_id: UUID, registry: RegistryDep) -> list[Organisa
 
 
 @router.post("/organisations", status_code=status.HTTP_201_CREATED,
-             response_model=OrganisationPublic,
+             response_model=OrganisationPublic, dependencies=ADMIN_ONLY,
              responses={404: {"description": "no such network"}})
-async def join_organisation(body: OrganisationCreate, registry: RegistryDep) -> OrganisationPublic:
+async def join_organisation(body: OrganisationCreate, registry: DirectoryDep) -> OrganisationPublic:
     """Register an organisation as a member of a network."""
     organisation = await registry.join_organisation(
         JoinOrganisation(body.network_id, body.name, body.kind, body.ods_code))
