@@ -52,6 +52,7 @@ def _moment(name: str) -> Callable[[Data], dict[str, Any]]:
 MAPPINGS: dict[str, tuple[type[Contract], Callable[[Data], dict[str, Any]]]] = {
     "NetworkCreated": (contracts.NetworkCreated, lambda d: dict(d)),
     "OrganisationJoined": (contracts.OrganisationJoined, lambda d: dict(d)),
+    "OrganisationLeft": (contracts.OrganisationLeft, lambda d: dict(d)),
     "ParticipantJoined": (contracts.ParticipantJoined, _joined),
     "ProfileUpdated": (contracts.ProfileUpdated, _profile),
     "ConsentChanged": (contracts.ConsentChanged, _consent),

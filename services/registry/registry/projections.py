@@ -1,12 +1,12 @@
 """The registry's read models: the directory of networks and organisations."""
 
-from sqlalchemy import Column, ForeignKey, MetaData, String, Table, Uuid, insert
+from sqlalchemy import Column, ForeignKey, MetaData, String, Table, Uuid, delete, insert
 
 from chorus.repository import EventCodec
 from chorus.store import RecordedEvent
 from chorus.store.database import Transaction
 from chorus.store.types import UtcDateTime
-from registry.domain import NetworkCreated, OrganisationJoined
+from registry.domain.directory import NetworkCreated, OrganisationJoined, OrganisationLeft
 
 metadata = MetaData()
 
@@ -49,3 +49,6 @@ class Directory:
                     organisation_id=joined.organisation_id, network_id=joined.network_id,
                     name=joined.name, kind=joined.kind.value, ods_code=joined.ods_code,
                     joined_at=joined.joined_at))
+            case OrganisationLeft() as left:
+                await tx.conn.execute(delete(organisations).where(
+                    organisations.c.organisation_id == left.organisation_id))

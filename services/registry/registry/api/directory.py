@@ -108,3 +108,10 @@ def _organisation(organisation: Organisation) -> OrganisationPublic:
     return OrganisationPublic(organisation_id=joined.organisation_id,
                               network_id=joined.network_id, name=joined.name, kind=joined.kind,
                               ods_code=joined.ods_code, joined_at=joined.joined_at)
+
+
+@router.post("/organisations/{organisation_id}/leave", response_model=OrganisationPublic,
+             dependencies=ADMIN_ONLY, responses={404: {"description": "no such organisation"}})
+async def leave_network(organisation_id: UUID, registry: DirectoryDep) -> OrganisationPublic:
+    """An organisation leaves its network: its staff and keys lose access at once."""
+    return _organisation(await registry.leave_network(organisation_id))

@@ -110,6 +110,10 @@ class Access:
         if (row is None or row["revoked_at"] is not None
                 or not hmac.compare_digest(row["secret_hash"], _hash(secret))):
             raise Unauthenticated("the API key is not valid")
+        async with self.db.transaction() as tx:
+            organisation = await self.organisations.get(tx, str(row["organisation_id"]))
+        if not organisation.is_member:
+            raise Unauthenticated("the organisation has left the network")
         return self.issuer.issue(Principal(
             subject=f"api-key:{key_id}", role=Role.ORG_STAFF,
             org_id=row["organisation_id"], network_id=row["network_id"]))

@@ -48,3 +48,10 @@ class Registry:
                                              command.ods_code, self.clock())
             await self.organisations.save(tx, organisation)
         return organisation
+
+    async def leave_network(self, organisation_id: UUID) -> Organisation:
+        async with self.db.transaction() as tx:
+            organisation = await self.organisations.get(tx, str(organisation_id))
+            organisation.leave(self.clock())
+            await self.organisations.save(tx, organisation)
+        return organisation

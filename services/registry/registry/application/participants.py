@@ -187,7 +187,8 @@ class Participants:
         if actor.role != Role.ORG_STAFF or actor.org_id is None:
             return False  # network admins manage organisations, not people's records
         organisation = await self.organisations.get(tx, str(actor.org_id))
-        return (organisation.joined.network_id == participant.network_id
+        return (organisation.is_member
+                and organisation.joined.network_id == participant.network_id
                 and participant.consent.shares_with(actor.org_id))
 
     async def _assisting_org(self, tx: Transaction, actor: Principal | None,
@@ -197,7 +198,7 @@ class Participants:
         if actor.role != Role.ORG_STAFF or actor.org_id is None:
             raise Forbidden("only organisation staff can sign someone up on their behalf")
         organisation = await self.organisations.get(tx, str(actor.org_id))
-        if organisation.joined.network_id != network_id:
+        if not organisation.is_member or organisation.joined.network_id != network_id:
             raise Forbidden("staff can sign people up only to their own network")
         return actor.org_id
 

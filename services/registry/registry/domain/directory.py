@@ -41,6 +41,17 @@ class OrganisationJoined(DomainEvent):
     joined_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class OrganisationLeft(DomainEvent):
+    organisation_id: UUID
+    network_id: UUID
+    left_at: datetime
+
+
+NHS_KINDS = frozenset({OrganisationKind.NHS_TRUST, OrganisationKind.GP_PRACTICE,
+                       OrganisationKind.ICB})
+
+
 class Network(Aggregate):
     stream_type = "network"
 
@@ -63,21 +74,37 @@ class Organisation(Aggregate):
     stream_type = "organisation"
 
     joined: OrganisationJoined
+    left: bool = False
 
     @classmethod
     def join(cls, organisation_id: UUID, network: Network, name: str, kind: OrganisationKind,
              ods_code: str | None, now: datetime) -> "Organisation":
         if ods_code is not None and not ODS_CODE.match(ods_code):
             raise DomainRuleBroken(f"ods_code {ods_code!r} is not an ODS code (3-10 A-Z or 0-9)")
+        if ods_code is None and kind in NHS_KINDS:
+            raise DomainRuleBroken(f"an organisation of kind {kind.value} needs its ODS code")
         organisation = cls(str(organisation_id))
         organisation.record(OrganisationJoined(
             organisation_id=organisation_id, network_id=UUID(network.id),
             name=_required(name, "name"), kind=kind, ods_code=ods_code, joined_at=now))
         return organisation
 
+    @property
+    def is_member(self) -> bool:
+        return not self.left
+
+    def leave(self, now: datetime) -> None:
+        """Leave the network; its staff and keys lose access to the network's people."""
+        if self.left:
+            return
+        self.record(OrganisationLeft(organisation_id=self.joined.organisation_id,
+                                     network_id=self.joined.network_id, left_at=now))
+
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, OrganisationJoined):
             self.joined = event
+        elif isinstance(event, OrganisationLeft):
+            self.left = True
 
 
 def _required(text: str, field: str) -> str:
@@ -86,4 +113,5 @@ def _required(text: str, field: str) -> str:
     return text.strip()
 
 
-EVENT_TYPES: tuple[type[DomainEvent], ...] = (NetworkCreated, OrganisationJoined)
+EVENT_TYPES: tuple[type[DomainEvent], ...] = (NetworkCreated, OrganisationJoined,
+                                               OrganisationLeft)
