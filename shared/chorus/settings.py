@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         description="Where to fetch the public keys that check access tokens (registry's "
         "`/.well-known/jwks.json`). Default: the public half of the signing key.",
     )
+    service_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="API keys of other Chorus services by name, as JSON "
+        '(`{"notifications": "..."}`); each exchanges for a service token.',
+    )
     admin_api_key: SecretStr | None = Field(
         default=None,
         description="The platform administrator's API key (exchanged for a network_admin "

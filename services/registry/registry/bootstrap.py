@@ -26,7 +26,9 @@ def compose(kernel: Kernel) -> ServiceParts:
         directory=Registry(kernel.db, kernel.store),
         participants=Participants(kernel.db, kernel.store, keys),
         access=Access(kernel.db, kernel.store, keys, issuer,
-                      admin_key=admin_api_key(kernel.settings)),
+                      admin_key=admin_api_key(kernel.settings),
+                      service_keys={name: key.get_secret_value()
+                                    for name, key in kernel.settings.service_keys.items()}),
         issuer=issuer,
     )
 

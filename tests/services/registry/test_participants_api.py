@@ -117,3 +117,32 @@ async def test_bad_details_are_refused_naming_what_is_wrong(registry_app: Regist
 async def test_joining_an_unknown_network_is_a_404(registry_app: Registry) -> None:
     response = await bad_join(registry_app.http, "00000000-0000-4000-8000-000000000000")
     assert response.status_code == 404
+
+
+async def test_a_service_key_reaches_only_reachable_people(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from chorus.app import create_app
+    from chorus.settings import load_settings
+    from registry.bootstrap import service as registry
+    from tests.services.registry.conftest import ADMIN_KEY
+
+    settings = load_settings(data_dir=Path(str(tmp_path)), admin_api_key=ADMIN_KEY,
+                             service_keys={"notifications": "chorus_service_test-key"})
+    app = create_app(registry, settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://registry") as http:
+        helper = Registry(http, app)
+        network = await helper.network()
+        pid = await helper.join(network, "ash@example.org", name="Ash Example")
+        service = await http.post("/v1/auth/token", json={"api_key": "chorus_service_test-key"})
+        headers = {"Authorization": f"Bearer {service.json()['access_token']}"}
+        contact = await http.get(f"/internal/v1/participants/{pid}/contact", headers=headers)
+        assert contact.status_code == 200, contact.text
+        assert contact.json()["email"] == "ash@example.org"
+        me = await helper.sign_in(pid, "ash@example.org")
+        await http.post(f"/v1/participants/{pid}/pause", headers=me)
+        paused = await http.get(f"/internal/v1/participants/{pid}/contact", headers=headers)
+        assert paused.status_code == 410
+        staff_route = await http.get(f"/internal/v1/participants/{pid}/contact", headers=me)
+        assert staff_route.status_code == 403

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -51,12 +51,14 @@ class NewApiKey:
 
 class Access:
     def __init__(self, db: Database, store: EventStore, keys: KeyRing, issuer: TokenIssuer,
-                 *, admin_key: str | None, send_code: CodeSender = print_code,
+                 *, admin_key: str | None, service_keys: Mapping[str, str] | None = None,
+                 send_code: CodeSender = print_code,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db = db
         self.keys = keys
         self.issuer = issuer
         self.admin_key = admin_key
+        self.service_keys = dict(service_keys or {})
         self.send_code = send_code
         self.clock = clock
         codec = EventCodec(EVENT_TYPES)
@@ -103,6 +105,10 @@ class Access:
         """Exchange an API key for a short-lived token."""
         if self.admin_key and hmac.compare_digest(presented.encode(), self.admin_key.encode()):
             return self.issuer.issue(Principal(subject="admin", role=Role.NETWORK_ADMIN))
+        for name, key in self.service_keys.items():
+            if hmac.compare_digest(presented.encode(), key.encode()):
+                return self.issuer.issue(Principal(subject=f"service:{name}", role=Role.SERVICE,
+                                                   service=name))
         key_id, secret = _parse_key(presented)
         async with self.db.connect() as conn:
             row = (await conn.execute(select(api_keys).where(
