@@ -146,3 +146,19 @@ async def test_a_service_key_reaches_only_reachable_people(tmp_path: object) -> 
         assert paused.status_code == 410
         staff_route = await http.get(f"/internal/v1/participants/{pid}/contact", headers=me)
         assert staff_route.status_code == 403
+
+
+async def test_a_change_against_a_stale_version_is_a_conflict(registry_app: Registry) -> None:
+    network = await registry_app.network()
+    pid = await registry_app.join(network, "eli@example.org")
+    me = await registry_app.sign_in(pid, "eli@example.org")
+    http = registry_app.http
+    version = (await http.get(f"/v1/participants/{pid}", headers=me)).json()["version"]
+    profile = {"roles": ["carer"], "methods": ["phone"]}
+    first = await http.patch(f"/v1/participants/{pid}/profile", json=profile,
+                             headers={**me, "If-Match": f'"{version}"'})
+    assert first.status_code == 200
+    stale = await http.patch(f"/v1/participants/{pid}/profile", json=profile,
+                             headers={**me, "If-Match": f'"{version}"'})
+    assert stale.status_code == 409
+    assert stale.json()["actual_version"] == version + 1

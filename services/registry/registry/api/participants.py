@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from chorus.auth import Principal, Role, authenticate, require
@@ -41,7 +41,15 @@ from registry.fields import (
 router = APIRouter(tags=["participants"])
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "no such participant, or not visible to the caller"}}
+    404: {"description": "no such participant, or not visible to the caller"},
+    409: {"description": "If-Match names a version that is no longer current"}}
+IfMatch = Annotated[str | None, Header(pattern=r'^(W/)?"?[0-9]{1,9}"?$', description=(
+    "The version you read (from `version`); the change is refused if someone changed the "
+    "record since."))]
+
+
+def _version(if_match: str | None) -> int | None:
+    return None if if_match is None else int(if_match.removeprefix("W/").strip('"'))
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", examples=["en", "cy", "pl"])]
 
 
@@ -124,6 +132,7 @@ class PauseIn(Strict):
 class ParticipantOut(BaseModel):
     participant_id: UUID
     network_id: UUID
+    version: int = Field(description="Send it back as If-Match to change only this version.")
     status: ParticipantStatus
     details: dict[str, Any]
     profile: dict[str, Any]
@@ -141,6 +150,7 @@ def _out(view: ParticipantView, caller: Principal | None) -> ParticipantOut:
     profile = participant.profile.__dict__ | {
         "availability": [{"day": s.day, "part": s.part} for s in participant.profile.availability]}
     return ParticipantOut(participant_id=UUID(participant.id), network_id=participant.network_id,
+                          version=participant.version,
                           status=participant.status, details=view.details, profile=profile,
                           consent=shown)
 
@@ -178,20 +188,22 @@ async def get_participant(participant_id: UUID, participants: ParticipantsDep,
 @router.patch("/v1/participants/{participant_id}/profile", response_model=ParticipantOut,
               responses=NOT_FOUND)
 async def update_profile(participant_id: UUID, body: ProfileIn, participants: ParticipantsDep,
-                         caller: Caller) -> ParticipantOut:
+                         caller: Caller, if_match: IfMatch = None) -> ParticipantOut:
     """Replace the involvement profile: how the person wants to be involved."""
-    view = await participants.update_profile(participant_id, body.to_domain(), caller)
+    view = await participants.update_profile(participant_id, body.to_domain(), caller,
+                                             _version(if_match))
     return _out(view, caller)
 
 
 @router.put("/v1/participants/{participant_id}/consent", response_model=ParticipantOut,
             responses=NOT_FOUND)
 async def change_consent(participant_id: UUID, body: ConsentIn, participants: ParticipantsDep,
-                         caller: Caller) -> ParticipantOut:
+                         caller: Caller, if_match: IfMatch = None) -> ParticipantOut:
     """Who may see the profile, how to get in touch, and optional equality monitoring."""
     consent, equality = body.to_domain()
-    return _out(await participants.change_consent(participant_id, consent, equality, caller),
-                caller)
+    view = await participants.change_consent(participant_id, consent, equality, caller,
+                                             _version(if_match))
+    return _out(view, caller)
 
 
 @router.post("/v1/participants/{participant_id}/pause", response_model=ParticipantOut,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chorus.auth import Forbidden, Principal, Role
 from chorus.crypto import KeyRing
-from chorus.errors import Conflict, Gone, NotFound
+from chorus.errors import ConcurrencyError, Conflict, Gone, NotFound
 from chorus.repository import EventCodec, Repository
 from chorus.store import Database, EventStore
 from chorus.store.database import Transaction
@@ -111,18 +111,21 @@ class Participants:
                            "they must not be contacted")
             return await self._view(tx.conn, participant)
 
-    async def update_profile(self, participant_id: UUID, profile: Profile,
-                             actor: Principal) -> ParticipantView:
+    async def update_profile(self, participant_id: UUID, profile: Profile, actor: Principal,
+                             expected_version: int | None = None) -> ParticipantView:
         async with self.db.transaction() as tx:
             participant = await self._visible(tx, participant_id, actor)
+            _check_version(participant, expected_version)
             participant.update_profile(profile, self.clock())
             await self.participants.save(tx, participant)
             return await self._view(tx.conn, participant)
 
     async def change_consent(self, participant_id: UUID, consent: Consent, equality: Equality,
-                             actor: Principal) -> ParticipantView:
+                             actor: Principal,
+                             expected_version: int | None = None) -> ParticipantView:
         async with self.db.transaction() as tx:
             participant = await self._own(tx, participant_id, actor)
+            _check_version(participant, expected_version)
             sealed = await self._seal_equality(tx.conn, participant_id, consent, equality)
             participant.change_consent(sealed, self.clock())
             await self.participants.save(tx, participant)
@@ -251,3 +254,9 @@ class Participants:
                     k: ("[erased]" if data[holder].get(k) and v is None else v)
                     for k, v in opened.items()}}
         return data
+
+
+def _check_version(participant: Participant, expected: int | None) -> None:
+    """A client that read version N and sends If-Match: N must not overwrite a newer change."""
+    if expected is not None and expected != participant.version:
+        raise ConcurrencyError(participant.id, expected, participant.version)
