@@ -50,6 +50,9 @@ class Repository(Generic[A]):
         return self.aggregate.rebuild(aggregate_id, [self.codec.decode(e) for e in history])
 
     async def save(self, tx: Transaction, aggregate: A) -> list[RecordedEvent]:
+        """Append what the aggregate recorded; nothing recorded, nothing written."""
+        if not aggregate.pending:
+            return []
         new = [self.codec.encode(e) for e in aggregate.pending]
         recorded = await self.store.append(
             tx, aggregate.id, aggregate.stream_type, aggregate.version, new)

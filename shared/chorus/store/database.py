@@ -65,6 +65,14 @@ class Database:
         async with self.engine.connect() as conn:
             yield conn
 
+    async def forget_old_pages(self) -> None:
+        """Fold SQLite's write-ahead log into the file and empty it, so rows deleted with
+        secure_delete (a shredded key) survive in no file. PostgreSQL needs no such step."""
+        if self.is_postgres:
+            return
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

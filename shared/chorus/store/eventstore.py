@@ -83,6 +83,8 @@ class EventStore:
         key refuses the insert: no read is needed for that. A read is needed only to refuse
         an expected version the stream never reached (which would leave a gap).
         """
+        if not new_events:
+            return []
         if self.db.is_postgres:
             await tx.conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
         if expected_version > 0:

@@ -90,10 +90,11 @@ async def list_members(
 @router.post("/organisations", status_code=status.HTTP_201_CREATED,
              response_model=OrganisationPublic, dependencies=ADMIN_ONLY,
              responses={404: {"description": "no such network"}})
-async def join_organisation(body: OrganisationCreate, registry: DirectoryDep) -> OrganisationPublic:
+async def join_organisation(body: OrganisationCreate, registry: DirectoryDep,
+                            caller: Caller) -> OrganisationPublic:
     """Register an organisation as a member of a network."""
     organisation = await registry.join_organisation(
-        JoinOrganisation(body.network_id, body.name, body.kind, body.ods_code))
+        JoinOrganisation(body.network_id, body.name, body.kind, body.ods_code), caller)
     return _organisation(organisation)
 
 
@@ -112,6 +113,7 @@ def _organisation(organisation: Organisation) -> OrganisationPublic:
 
 @router.post("/organisations/{organisation_id}/leave", response_model=OrganisationPublic,
              dependencies=ADMIN_ONLY, responses={404: {"description": "no such organisation"}})
-async def leave_network(organisation_id: UUID, registry: DirectoryDep) -> OrganisationPublic:
+async def leave_network(organisation_id: UUID, registry: DirectoryDep,
+                        caller: Caller) -> OrganisationPublic:
     """An organisation leaves its network: its staff and keys lose access at once."""
-    return _organisation(await registry.leave_network(organisation_id))
+    return _organisation(await registry.leave_network(organisation_id, caller))

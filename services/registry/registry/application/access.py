@@ -178,7 +178,8 @@ class Access:
         if actor.role == Role.NETWORK_ADMIN and actor.network_id in (
                 None, organisation.joined.network_id):
             return organisation
-        if actor.role == Role.ORG_STAFF and actor.org_id == organisation_id:
+        if (actor.role == Role.ORG_STAFF and actor.org_id == organisation_id
+                and organisation.is_member):
             return organisation
         raise Forbidden("only the organisation's staff or a network admin manage its keys")
 

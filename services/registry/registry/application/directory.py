@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from chorus.auth import Forbidden, Principal
 from chorus.repository import EventCodec, Repository
 from chorus.store import Database, EventStore
 from registry.domain import EVENT_TYPES, Network, Organisation, OrganisationKind
@@ -41,17 +42,28 @@ class Registry:
             await self.networks.save(tx, network)
         return network
 
-    async def join_organisation(self, command: JoinOrganisation) -> Organisation:
+    async def join_organisation(self, command: JoinOrganisation,
+                                actor: Principal | None = None) -> Organisation:
         async with self.db.transaction() as tx:
             network = await self.networks.get(tx, str(command.network_id))
+            _administers(actor, command.network_id)
             organisation = Organisation.join(uuid4(), network, command.name, command.kind,
                                              command.ods_code, self.clock())
             await self.organisations.save(tx, organisation)
         return organisation
 
-    async def leave_network(self, organisation_id: UUID) -> Organisation:
+    async def leave_network(self, organisation_id: UUID,
+                            actor: Principal | None = None) -> Organisation:
         async with self.db.transaction() as tx:
             organisation = await self.organisations.get(tx, str(organisation_id))
+            _administers(actor, organisation.joined.network_id)
             organisation.leave(self.clock())
             await self.organisations.save(tx, organisation)
         return organisation
+
+
+def _administers(actor: Principal | None, network_id: UUID) -> None:
+    """Only an admin of that network (or the platform) changes its membership; no actor is
+    the composition root itself (the demo seed)."""
+    if actor is not None and not actor.is_admin_of(network_id):
+        raise Forbidden("only an admin of this network can change its members")

@@ -150,6 +150,7 @@ class Participants:
             await self.keys.shred(tx.conn, str(participant_id))
             await tx.conn.execute(delete(email_claims)
                                   .where(email_claims.c.participant_id == participant_id))
+        await self.db.forget_old_pages()
 
     async def history(self, participant_id: UUID) -> list[dict[str, Any]]:
         """Every stored event of a participant, with personal details opened where the key
