@@ -15,7 +15,7 @@ import hmac
 import os
 import secrets
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chorus.errors import ChorusError, SettingsError
+from chorus.secretfiles import read_or_create
 from chorus.settings import Settings
 from chorus.store.schema import data_keys
 
@@ -261,23 +262,6 @@ def _decode_master_key(value: str, source: str) -> bytes:
 
 
 def _load_or_create_key_file(path: Path) -> bytes:
-    if not path.exists():
-        _create_key_file(path)
-    return _decode_master_key(path.read_text(encoding="ascii", errors="replace"), str(path))
-
-
-def _create_key_file(path: Path) -> None:
-    # Written aside, then linked into place: the link fails if another process got there
-    # first, and nobody ever reads a half-written key.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(base64.b64encode(secrets.token_bytes(_KEY_BYTES)).decode() + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-        with suppress(FileExistsError):
-            os.link(draft, path)
-    finally:
-        draft.unlink(missing_ok=True)
+    text = read_or_create(
+        path, lambda: base64.b64encode(secrets.token_bytes(_KEY_BYTES)).decode() + "\n")
+    return _decode_master_key(text, str(path))

@@ -1,9 +1,8 @@
 """The development admin key: kept in the data directory so `make run` can show it."""
 
-import os
 import secrets
-from pathlib import Path
 
+from chorus.secretfiles import read_or_create
 from chorus.settings import Settings
 
 
@@ -13,17 +12,6 @@ def admin_api_key(settings: Settings) -> str | None:
         return settings.admin_api_key.get_secret_value()
     if settings.environment == "production":
         return None
-    path = settings.data_dir / "admin-api-key"
-    if not path.exists():
-        _create(path, f"chorus_admin_{secrets.token_urlsafe(24)}")
-    return path.read_text().strip()
-
-
-def _create(path: Path, value: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another service made it first: use theirs
-        return
-    with os.fdopen(descriptor, "w") as file:
-        file.write(value + "\n")
+    made = read_or_create(settings.data_dir / "admin-api-key",
+                          lambda: f"chorus_admin_{secrets.token_urlsafe(24)}\n")
+    return made.strip()

@@ -4,10 +4,7 @@ import base64
 import hashlib
 import json
 import logging
-import os
-import secrets
 from collections.abc import Mapping
-from contextlib import suppress
 from pathlib import Path
 from typing import Any, Self
 
@@ -17,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from chorus.errors import SettingsError
+from chorus.secretfiles import read_or_create
 from chorus.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,12 +74,11 @@ class SigningKey:
 
     @classmethod
     def _from_file(cls, path: Path) -> Self:
-        if not path.exists():
-            _create_key_file(path, cls.generate().private_pem())
+        pem = read_or_create(path, lambda: cls.generate().private_pem())
         if path.stat().st_mode & 0o077:
             log.warning("%s can be read by other users; it should be mode 0600", path)
         try:
-            return cls.load(path.read_text())
+            return cls.load(pem)
         except ValueError as error:
             raise SettingsError(f"CHORUS_DATA_DIR: {path} holds {error}") from None
 
@@ -117,20 +114,3 @@ def jwk_thumbprint(jwk: Mapping[str, str]) -> str:
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _create_key_file(path: Path, pem: str) -> None:
-    # Written aside, then linked into place: unlike a rename, the link fails if another
-    # process got there first, so services starting together all end up with one key.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(pem)
-            file.flush()
-            os.fsync(file.fileno())
-        with suppress(FileExistsError):
-            os.link(draft, path)
-    finally:
-        draft.unlink(missing_ok=True)
