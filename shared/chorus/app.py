@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chorus.asyncapi import asyncapi_document, asyncapi_html
 from chorus.auth import TokenVerifier, install_auth_problem_handlers
-from chorus.problems import install_problem_handlers, problem
+from chorus.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from chorus.service import ServiceRuntime, ServiceSpec
 from chorus.settings import Settings
 from chorus.telemetry import REQUEST_LATENCY
@@ -36,7 +36,7 @@ def create_app(spec: ServiceSpec, settings: Settings, bus: Bus | None = None) ->
             await runtime.stop()
 
     app = FastAPI(title=spec.title, description=spec.description, version="1.0.0",
-                  lifespan=lifespan)
+                  lifespan=lifespan, responses=PROBLEM_RESPONSES)
     app.state.runtime = runtime
     install_problem_handlers(app)
     install_auth_problem_handlers(app)
@@ -55,8 +55,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/healthz/ready", summary="The database and the bus answer",
-                responses={503: {"description": "a dependency is unavailable"}})
+    @router.get("/healthz/ready", summary="The database and the bus answer")
     async def ready(request: Request) -> Response:
         checks = await request.app.state.runtime.check_ready()
         if all(v == "ok" for v in checks.values()):

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from chorus.errors import ConcurrencyError, Conflict, DomainRuleBroken, Gone, NotFound
@@ -21,6 +22,33 @@ PROBLEM_JSON = "application/problem+json"
 
 class ServiceUnavailable(Exception):
     """A dependency (database, bus) is away; the client may retry later."""
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, in words a client can show."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("The request body is not well-formed"),
+    401: _problem_response("No valid bearer token"),
+    403: _problem_response("The caller may not do this"),
+    404: _problem_response("Not found, or not visible to the caller"),
+    409: _problem_response("Clashes with the current state"),
+    410: _problem_response("No longer available"),
+    422: _problem_response("The input breaks a rule; the detail names which"),
+    503: _problem_response("A dependency is unavailable; try again later"),
+}
+"""Declared on every route, so the OpenAPI document says how errors look."""
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:

@@ -57,7 +57,7 @@ class TokenOut(BaseModel):
 
 
 @router.post("/v1/organisations/{organisation_id}/api-keys", status_code=201,
-             response_model=ApiKeyCreated, responses={403: {}, 404: {}})
+             response_model=ApiKeyCreated)
 async def create_api_key(organisation_id: UUID, body: ApiKeyCreate, access: AccessDep,
                          caller: Caller) -> ApiKeyCreated:
     """Create an API key for an organisation's staff or systems. The key is shown once."""
@@ -66,8 +66,7 @@ async def create_api_key(organisation_id: UUID, body: ApiKeyCreate, access: Acce
                          label=key.label, api_key=key.secret, created_at=key.created_at)
 
 
-@router.get("/v1/organisations/{organisation_id}/api-keys", response_model=list[ApiKeyPublic],
-            responses={403: {}, 404: {}})
+@router.get("/v1/organisations/{organisation_id}/api-keys", response_model=list[ApiKeyPublic])
 async def list_api_keys(organisation_id: UUID, access: AccessDep,
                         caller: Caller) -> list[ApiKeyPublic]:
     """An organisation's API keys (never the keys themselves)."""
@@ -75,8 +74,7 @@ async def list_api_keys(organisation_id: UUID, access: AccessDep,
     return [ApiKeyPublic.model_validate(row) for row in rows]
 
 
-@router.delete("/v1/organisations/{organisation_id}/api-keys/{key_id}", status_code=204,
-               responses={403: {}, 404: {}})
+@router.delete("/v1/organisations/{organisation_id}/api-keys/{key_id}", status_code=204)
 async def revoke_api_key(organisation_id: UUID, key_id: UUID, access: AccessDep,
                          caller: Caller) -> Response:
     """Revoke a key; tokens already issued for it expire within minutes."""
@@ -84,7 +82,7 @@ async def revoke_api_key(organisation_id: UUID, key_id: UUID, access: AccessDep,
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/v1/auth/token", response_model=TokenOut, responses={401: {}})
+@router.post("/v1/auth/token", response_model=TokenOut)
 async def token(body: KeyExchange, access: AccessDep) -> TokenOut:
     """Exchange an API key for a short-lived bearer token."""
     return _token(access, await access.token_for_key(body.api_key))
@@ -98,7 +96,7 @@ async def participant_code(body: CodeRequest, access: AccessDep) -> dict[str, st
     return {"detail": "If this address is registered, a code is on its way."}
 
 
-@router.post("/v1/auth/participant-token", response_model=TokenOut, responses={401: {}})
+@router.post("/v1/auth/participant-token", response_model=TokenOut)
 async def participant_token(body: CodeExchange, access: AccessDep) -> TokenOut:
     """Exchange the e-mailed one-time code for a bearer token."""
     return _token(access, await access.token_for_code(body.email, body.code))

@@ -70,8 +70,7 @@ async def list_networks(registry: DirectoryDep, _: Caller) -> list[NetworkPublic
         return [NetworkPublic.model_validate(dict(row)) for row in rows]
 
 
-@router.get("/networks/{network_id}/organisations", response_model=list[OrganisationPublic],
-            responses={404: {"description": "no such network"}})
+@router.get("/networks/{network_id}/organisations", response_model=list[OrganisationPublic])
 async def list_members(
     network_id: UUID, registry: DirectoryDep, _: Caller
 ) -> list[OrganisationPublic]:
@@ -88,8 +87,7 @@ async def list_members(
 
 
 @router.post("/organisations", status_code=status.HTTP_201_CREATED,
-             response_model=OrganisationPublic, dependencies=ADMIN_ONLY,
-             responses={404: {"description": "no such network"}})
+             response_model=OrganisationPublic, dependencies=ADMIN_ONLY)
 async def join_organisation(body: OrganisationCreate, registry: DirectoryDep,
                             caller: Caller) -> OrganisationPublic:
     """Register an organisation as a member of a network."""
@@ -112,7 +110,7 @@ def _organisation(organisation: Organisation) -> OrganisationPublic:
 
 
 @router.post("/organisations/{organisation_id}/leave", response_model=OrganisationPublic,
-             dependencies=ADMIN_ONLY, responses={404: {"description": "no such organisation"}})
+             dependencies=ADMIN_ONLY)
 async def leave_network(organisation_id: UUID, registry: DirectoryDep,
                         caller: Caller) -> OrganisationPublic:
     """An organisation leaves its network: its staff and keys lose access at once."""

@@ -40,9 +40,6 @@ from registry.fields import (
 
 router = APIRouter(tags=["participants"])
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "no such participant, or not visible to the caller"},
-    409: {"description": "If-Match names a version that is no longer current"}}
 IfMatch = Annotated[str | None, Header(pattern=r'^(W/)?"?[0-9]{1,9}"?$', description=(
     "The version you read (from `version`); the change is refused if someone changed the "
     "record since."))]
@@ -162,8 +159,7 @@ async def optional_caller(request: Request) -> Principal | None:
 
 
 @router.post("/v1/participants", status_code=status.HTTP_201_CREATED,
-             response_model=ParticipantOut,
-             responses={409: {"description": "the e-mail address is already registered"}})
+             response_model=ParticipantOut)
 async def join(body: JoinIn, participants: ParticipantsDep,
                caller: Annotated[Principal | None, Depends(optional_caller)]) -> ParticipantOut:
     """Join the region's pool: by yourself (no token), or signed up by organisation staff on
@@ -177,16 +173,14 @@ async def join(body: JoinIn, participants: ParticipantsDep,
     return _out(view, caller if caller else None)
 
 
-@router.get("/v1/participants/{participant_id}", response_model=ParticipantOut,
-            responses=NOT_FOUND)
+@router.get("/v1/participants/{participant_id}", response_model=ParticipantOut)
 async def get_participant(participant_id: UUID, participants: ParticipantsDep,
                           caller: Caller) -> ParticipantOut:
     """A participant's record: for the person themselves, or staff their consent allows."""
     return _out(await participants.get(participant_id, caller), caller)
 
 
-@router.patch("/v1/participants/{participant_id}/profile", response_model=ParticipantOut,
-              responses=NOT_FOUND)
+@router.patch("/v1/participants/{participant_id}/profile", response_model=ParticipantOut)
 async def update_profile(participant_id: UUID, body: ProfileIn, participants: ParticipantsDep,
                          caller: Caller, if_match: IfMatch = None) -> ParticipantOut:
     """Replace the involvement profile: how the person wants to be involved."""
@@ -195,8 +189,7 @@ async def update_profile(participant_id: UUID, body: ProfileIn, participants: Pa
     return _out(view, caller)
 
 
-@router.put("/v1/participants/{participant_id}/consent", response_model=ParticipantOut,
-            responses=NOT_FOUND)
+@router.put("/v1/participants/{participant_id}/consent", response_model=ParticipantOut)
 async def change_consent(participant_id: UUID, body: ConsentIn, participants: ParticipantsDep,
                          caller: Caller, if_match: IfMatch = None) -> ParticipantOut:
     """Who may see the profile, how to get in touch, and optional equality monitoring."""
@@ -206,8 +199,7 @@ async def change_consent(participant_id: UUID, body: ConsentIn, participants: Pa
     return _out(view, caller)
 
 
-@router.post("/v1/participants/{participant_id}/pause", response_model=ParticipantOut,
-             responses=NOT_FOUND)
+@router.post("/v1/participants/{participant_id}/pause", response_model=ParticipantOut)
 async def pause(participant_id: UUID, participants: ParticipantsDep, caller: Caller,
                 body: PauseIn | None = None) -> ParticipantOut:
     """Step back for a while. No reason is asked and nothing counts against you."""
@@ -215,24 +207,21 @@ async def pause(participant_id: UUID, participants: ParticipantsDep, caller: Cal
     return _out(await participants.pause(participant_id, until, caller), caller)
 
 
-@router.post("/v1/participants/{participant_id}/resume", response_model=ParticipantOut,
-             responses=NOT_FOUND)
+@router.post("/v1/participants/{participant_id}/resume", response_model=ParticipantOut)
 async def resume(participant_id: UUID, participants: ParticipantsDep,
                  caller: Caller) -> ParticipantOut:
     """Come back after a pause, or after leaving."""
     return _out(await participants.resume(participant_id, caller), caller)
 
 
-@router.post("/v1/participants/{participant_id}/leave", response_model=ParticipantOut,
-             responses=NOT_FOUND)
+@router.post("/v1/participants/{participant_id}/leave", response_model=ParticipantOut)
 async def leave(participant_id: UUID, participants: ParticipantsDep,
                 caller: Caller) -> ParticipantOut:
     """Leave the pool. No reason is asked; you can come back later."""
     return _out(await participants.leave(participant_id, caller), caller)
 
 
-@router.delete("/v1/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=NOT_FOUND)
+@router.delete("/v1/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def erase(participant_id: UUID, participants: ParticipantsDep, caller: Caller) -> Response:
     """Be forgotten: every copy of your personal details becomes unreadable, for good."""
     await participants.erase(participant_id, caller)
@@ -249,7 +238,7 @@ class ContactOut(BaseModel):
 
 
 @router.get("/internal/v1/participants/{participant_id}/contact", response_model=ContactOut,
-            tags=["internal"], responses={**NOT_FOUND, 410: {"description": "not reachable"}},
+            tags=["internal"],
             dependencies=[Depends(require(Role.SERVICE))])
 async def contact(participant_id: UUID, participants: ParticipantsDep) -> ContactOut:
     """How to reach a participant now, for the notifications service only. Someone paused,
