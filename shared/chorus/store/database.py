@@ -60,6 +60,12 @@ class Database:
         tx._committed()
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Transaction]:
+        """A reading transaction: one consistent view that never queues behind writers."""
+        async with self.engine.connect() as conn, conn.begin():
+            yield Transaction(conn)
+
+    @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads that need no transaction of their own."""
         async with self.engine.connect() as conn:

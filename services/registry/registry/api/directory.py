@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from chorus.auth import Role, require
-from chorus.errors import NotFound
 from registry.api.deps import Caller, DirectoryDep
 from registry.application import CreateNetwork, JoinOrganisation
 from registry.domain import Network, Organisation, OrganisationKind
@@ -75,11 +74,8 @@ async def list_members(
     network_id: UUID, registry: DirectoryDep, _: Caller
 ) -> list[OrganisationPublic]:
     """The organisations that belong to a network."""
+    await registry.network(network_id)  # 404 if it does not exist, even a moment after
     async with registry.db.connect() as conn:
-        found = await conn.execute(select(networks.c.network_id)
-                                   .where(networks.c.network_id == network_id))
-        if found.first() is None:
-            raise NotFound(f"network {network_id} does not exist")
         rows = (await conn.execute(select(organisations)
                                    .where(organisations.c.network_id == network_id)
                                    .order_by(organisations.c.name))).mappings()

@@ -52,6 +52,11 @@ class Registry:
             await self.organisations.save(tx, organisation)
         return organisation
 
+    async def network(self, network_id: UUID) -> Network:
+        """The network as stored now (its read model may lag a moment behind)."""
+        async with self.db.snapshot() as tx:
+            return await self.networks.get(tx, str(network_id))
+
     async def leave_network(self, organisation_id: UUID,
                             actor: Principal | None = None) -> Organisation:
         async with self.db.transaction() as tx:
