@@ -44,6 +44,13 @@ EMAIL = "alex@example.org"
 MAX_EXAMPLES = 30  # per operation and caller, in the fuzzing phase
 SCENARIOS = 15  # stateful scenarios per caller
 
+# Schemathesis's ASGI client runs the app's event loop in another thread, so a library there
+# touching the global `random` while Hypothesis draws a case looks to Hypothesis like a
+# strategy using `random`. That warning, and only that one, says nothing about the registry.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies"
+    ":hypothesis.errors.HypothesisDeprecationWarning")
+
 
 def _settings(data_dir: Path) -> Settings:
     return load_settings(data_dir=data_dir, poll_interval=0.05, admin_api_key=ADMIN_KEY,
