@@ -45,7 +45,7 @@ class Repository(Generic[A]):
 
     async def get(self, tx: Transaction, aggregate_id: str) -> A:
         history = await self.store.read_stream(tx, aggregate_id)
-        if not history:
+        if not history or history[0].stream_type != self.aggregate.stream_type:
             raise NotFound(f"{self.aggregate.stream_type} {aggregate_id} does not exist")
         return self.aggregate.rebuild(aggregate_id, [self.codec.decode(e) for e in history])
 

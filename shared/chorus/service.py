@@ -8,9 +8,10 @@ the consumers beside the API.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -59,6 +60,8 @@ class ServiceParts:
     consumers: Sequence[Consumer] = ()
     seed_demo: Callable[[], Awaitable[list[str]]] | None = None
     token_verifier: TokenVerifier | None = None
+    workers: Sequence[Callable[[], Coroutine[Any, Any, None]]] = ()
+    """Long-running tasks of the service's own (e.g. a sweeper), run until it stops."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         if self.settings.auto_migrate:
             await self.migrate()
-        for consumer in self.compose().consumers:
+        parts = self.compose()
+        for consumer in parts.consumers:
             self._subscribe(consumer)
         await self.bus.ensure_topics(self.topics())
         if self.owns_bus:
@@ -132,6 +136,8 @@ class ServiceRuntime:
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}:relay")]
         self._tasks += [asyncio.create_task(r.run(), name=f"{self.spec.name}:{r.projection.name}")
                         for r in self.runners]
+        self._tasks += [asyncio.create_task(work(), name=f"{self.spec.name}:worker")
+                        for work in parts.workers]
 
     async def migrate(self) -> None:
         await upgrade(self.db, [self.spec.migrations])

@@ -5,14 +5,13 @@ so a sealed name, an e-mail address, a full postcode, the staff member who helpe
 reduced payment amount or an equality answer can never slip onto the bus by accident.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from chorus.contracts import Contract
 from chorus.contracts import registry as contracts
-from chorus.store import RecordedEvent
-
-Data = Mapping[str, Any]
+from chorus.publishing import Data, picked
+from chorus.publishing import to_public as public_mapping
 
 PROFILE_FACTS = ("roles", "topics", "methods", "kinds_wanted", "commitment", "availability",
                  "postcode_district", "travel_radius_km", "online_only", "accessibility_needs",
@@ -20,33 +19,30 @@ PROFILE_FACTS = ("roles", "topics", "methods", "kinds_wanted", "commitment", "av
 CONSENT_FACTS = ("scope", "organisation_ids", "contact_channels", "equality_monitoring")
 
 
-def _picked(data: Data, *names: str) -> dict[str, Any]:
-    return {name: data[name] for name in names}
-
 
 def _participant(data: Data) -> dict[str, Any]:
-    return _picked(data, "participant_id", "network_id")
+    return picked(data, "participant_id", "network_id")
 
 
 def _joined(data: Data) -> dict[str, Any]:
-    return _participant(data) | _picked(data, "roles", "joined_via", "assisted_by_org_id",
+    return _participant(data) | picked(data, "roles", "joined_via", "assisted_by_org_id",
                                         "joined_at")
 
 
 def _profile(data: Data) -> dict[str, Any]:
-    return _participant(data) | _picked(data["profile"], *PROFILE_FACTS) | _picked(
+    return _participant(data) | picked(data["profile"], *PROFILE_FACTS) | picked(
         data, "updated_at")
 
 
 def _consent(data: Data) -> dict[str, Any]:
     consent = data["consent"]
     decile = consent["deprivation_decile"] if consent["equality_monitoring"] else None
-    return _participant(data) | _picked(consent, *CONSENT_FACTS) | {
+    return _participant(data) | picked(consent, *CONSENT_FACTS) | {
         "deprivation_decile": decile, "changed_at": data["changed_at"]}
 
 
 def _moment(name: str) -> Callable[[Data], dict[str, Any]]:
-    return lambda data: _participant(data) | _picked(data, name)
+    return lambda data: _participant(data) | picked(data, name)
 
 
 MAPPINGS: dict[str, tuple[type[Contract], Callable[[Data], dict[str, Any]]]] = {
@@ -57,7 +53,7 @@ MAPPINGS: dict[str, tuple[type[Contract], Callable[[Data], dict[str, Any]]]] = {
     "ProfileUpdated": (contracts.ProfileUpdated, _profile),
     "ConsentChanged": (contracts.ConsentChanged, _consent),
     "ParticipantPaused": (contracts.ParticipantPaused,
-                          lambda d: _participant(d) | _picked(d, "until", "paused_at")),
+                          lambda d: _participant(d) | picked(d, "until", "paused_at")),
     "ParticipantResumed": (contracts.ParticipantResumed, _moment("resumed_at")),
     "ParticipantLeft": (contracts.ParticipantLeft, _moment("left_at")),
     "ParticipantErased": (contracts.ParticipantErased, _moment("erased_at")),
@@ -67,12 +63,4 @@ PersonalDetailsChanged) publishes nothing."""
 
 PUBLIC = {name: contract for name, (contract, _) in MAPPINGS.items()}
 
-
-def to_public(event: RecordedEvent) -> tuple[str, Mapping[str, Any]] | None:
-    """Zero or one public event per stored event."""
-    mapping = MAPPINGS.get(event.event_type)
-    if mapping is None:
-        return None
-    contract, facts = mapping
-    return contract.event_type(), contract.model_validate(facts(event.data)).model_dump(
-        mode="json")
+to_public = public_mapping(MAPPINGS)

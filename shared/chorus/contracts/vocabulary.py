@@ -204,3 +204,63 @@ class ParticipantStatus(StrEnum):
     PAUSED = "paused"
     LEFT = "left"
     ERASED = "erased"
+
+
+class OpportunityKind(StrEnum):
+    """A way to be involved that an organisation offers.
+
+    Richer than a participant's `InvolvementKind`: the opportunities service maps each
+    onto the kind a participant says they want.
+    """
+
+    BOARD_OR_COMMITTEE_SEAT = "board_or_committee_seat"
+    ADVISORY_PANEL = "advisory_panel"
+    LAY_MEMBER_AT_MEETINGS = "lay_member_at_meetings"
+    FOCUS_GROUP = "focus_group"
+    CONSULTATION = "consultation"
+    CO_DESIGN_WORKSHOP = "co_design_workshop"
+    RECRUITMENT_PANEL = "recruitment_panel"
+    STAFF_TRAINING = "staff_training"
+    SPEAKING_AT_AN_EVENT = "speaking_at_an_event"
+    CO_RESEARCH = "co_research"
+    COMMUNICATIONS_AND_STORY_SHARING = "communications_and_story_sharing"
+    AUDIT_AND_MONITORING = "audit_and_monitoring"
+    COMMISSIONING_BOARD = "commissioning_board"
+    PEER_SUPPORT = "peer_support"
+
+
+class Stage(StrEnum):
+    """Where in a piece of work involvement happens; involvement only at the end shows."""
+
+    STRATEGY = "strategy"
+    DESIGN = "design"
+    DELIVERY = "delivery"
+    MONITORING = "monitoring"
+    EVALUATION = "evaluation"
+
+
+class SupportOffered(StrEnum):
+    """Support an organisation offers with an opportunity."""
+
+    TRAINING = "training"
+    BRIEFING = "briefing"
+    BUDDY = "buddy"
+    EXPENSES_UP_FRONT = "expenses_up_front"
+
+
+class Remuneration(StrEnum):
+    """Whether an opportunity reimburses expenses only or also pays for involvement."""
+
+    EXPENSES_ONLY = "expenses_only"
+    PAID = "paid"
+
+
+class ExpenseKind(StrEnum):
+    """What an expense claim is for."""
+
+    MILEAGE = "mileage"
+    PUBLIC_TRANSPORT = "public_transport"
+    PARKING = "parking"
+    CARER_OR_CHILDCARE_COVER = "carer_or_childcare_cover"
+    MEALS = "meals"
+    OTHER = "other"

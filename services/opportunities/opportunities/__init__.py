@@ -1,0 +1,1 @@
+"""Chorus opportunities: ways to be involved, fair matching, invitations and involvement."""

@@ -1,0 +1,1 @@
+"""The opportunities service's handlers and policies."""
