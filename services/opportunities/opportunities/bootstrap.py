@@ -18,6 +18,7 @@ from opportunities.application.matching import Matcher
 from opportunities.application.opportunities import Opportunities, _utc_now
 from opportunities.application.pool import Pool
 from opportunities.bootstrap_state import OpportunitiesState
+from opportunities.demo import seed_demo
 from opportunities.domain import EVENT_TYPES
 from opportunities.messaging import PUBLIC, to_public
 from opportunities.projections import InvolvementRecord, Listing
@@ -46,11 +47,14 @@ def compose(kernel: Kernel) -> ServiceParts:
                               batch_size=1_000_000, poll_interval=EXPIRY_SWEEP_SECONDS,
                               name="invitation expiry")
 
+    async def demo() -> list[str]:
+        return await seed_demo(opportunities)
+
     codec = EventCodec(EVENT_TYPES)
     return ServiceParts(
         state=state, projections=[Listing(codec), InvolvementRecord(codec)],
         consumers=[Consumer("opportunities", [events_topic("registry")], pool.handle)],
-        workers=[expire_invitations],
+        workers=[expire_invitations], seed_demo=demo,
         token_verifier=TokenVerifier.from_settings(kernel.settings))
 
 

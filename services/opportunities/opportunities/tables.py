@@ -11,7 +11,8 @@ Written in the same transaction as the events (write side):
 
 Written by the consumer of registry events, in the inbox's transaction:
 - `pool_members`: each participant's non-personal matching facts, as registry published
-  them; an erased person is a tombstone with no facts.
+  them; an erased person is a tombstone with no facts;
+- `organisations`: the member organisations of each network, as registry published them.
 
 `pool_clock` numbers every change to `pool_members` and `involvements`: its one row is
 updated in each such transaction, so changes are numbered in commit order and the matching
@@ -74,4 +75,12 @@ matching_weights = Table(
     Column("weights", JSON, nullable=False),
     Column("set_by", String(200), nullable=False),
     Column("set_at", UtcDateTime(), nullable=False),
+)
+
+organisations = Table(
+    "organisations", metadata,
+    Column("organisation_id", Uuid, primary_key=True),
+    Column("network_id", Uuid, nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
 )

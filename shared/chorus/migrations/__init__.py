@@ -3,8 +3,10 @@
 `upgrade` brings one service's database to the newest revision of every branch (`heads`).
 """
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -13,6 +15,11 @@ from sqlalchemy.engine import Connection
 from chorus.store.database import Database
 
 KERNEL_VERSIONS = Path(__file__).parent / "versions"
+
+# Alembic keeps the running migration in module-global state (`alembic.context`), so two
+# services migrating at once in one process (as `chorus up` starts them) would cross wires.
+_one_at_a_time: "WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
+    WeakKeyDictionary())
 
 
 def alembic_config(version_locations: Sequence[Path]) -> Config:
@@ -32,5 +39,6 @@ async def upgrade(db: Database, version_locations: Sequence[Path]) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 
-    async with db.engine.begin() as conn:
+    lock = _one_at_a_time.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, db.engine.begin() as conn:
         await conn.run_sync(run)

@@ -1,4 +1,5 @@
-"""The pool as this service knows it: registry's public events about participants.
+"""The pool as this service knows it: registry's public events about participants (and the
+organisations of each network).
 
 Each participant's matching facts (never personal data) are kept in `pool_members`. When
 someone pauses, leaves or is erased, their open invitations are withdrawn in the same
@@ -12,7 +13,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from chorus.contracts import UnknownEventType, parse_event
 from chorus.contracts import registry as events
@@ -35,7 +36,7 @@ from chorus.store import Database
 from chorus.store.database import Transaction
 from opportunities.application.seats import forget_involvements, next_seq
 from opportunities.domain.matching import Candidate
-from opportunities.tables import pool_members
+from opportunities.tables import organisations, pool_members
 
 SteppedBack = Callable[[Transaction, UUID, str, bool], Awaitable[None]]
 """(tx, participant, reason, give up seats?): what happens when someone steps back."""
@@ -70,6 +71,15 @@ class Pool:
 
     async def apply(self, tx: Transaction, event: Any) -> None:
         match event:
+            case events.OrganisationJoined():
+                await tx.conn.execute(delete(organisations).where(
+                    organisations.c.organisation_id == event.organisation_id))
+                await tx.conn.execute(insert(organisations).values(
+                    organisation_id=event.organisation_id, network_id=event.network_id,
+                    name=event.name, kind=event.kind))
+            case events.OrganisationLeft():
+                await tx.conn.execute(delete(organisations).where(
+                    organisations.c.organisation_id == event.organisation_id))
             case events.ParticipantJoined():
                 await self._change(tx, event.participant_id, event.network_id,
                                    status=ParticipantStatus.ACTIVE,

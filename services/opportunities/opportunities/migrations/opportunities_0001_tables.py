@@ -212,6 +212,17 @@ def upgrade() -> None:
         ["participant_id"],
         unique=False,
     )
+    op.create_table(
+        "organisations",
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("network_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("organisation_id"),
+    )
+    op.create_index(
+        op.f("ix_organisations_network_id"), "organisations", ["network_id"], unique=False
+    )
     op.bulk_insert(
         sa.table("pool_clock", sa.column("id", sa.Integer), sa.column("seq", sa.Integer)),
         [{"id": 1, "seq": 0}],
