@@ -45,6 +45,7 @@ from opportunities.domain.matching import (
 T = TypeVar("T")
 Rows = npt.NDArray[np.intp]
 Mask = npt.NDArray[np.bool_]
+Scores = npt.NDArray[np.int32]
 
 
 def _bits(members: Iterable[T]) -> dict[T, int]:
@@ -85,20 +86,21 @@ class _Columns:
         self.topics = np.zeros(capacity, np.uint64)
         self.methods = np.zeros(capacity, np.uint8)
         self.kinds = np.zeros(capacity, np.uint16)
-        self.commitment = np.zeros(capacity, np.int8)  # index in COMMITMENT_ORDER, -1: unsaid
+        self.commitment = np.zeros(capacity, np.int8)  # 1 + index in COMMITMENT_ORDER; 0: unsaid
         self.availability = np.zeros(capacity, np.uint32)
         self.district = np.zeros(capacity, np.int32)  # code of PoolIndex._districts; 0: none
         self.radius = np.zeros(capacity, np.int32)
         self.online_only = np.zeros(capacity, np.bool_)
         self.needs = np.zeros(capacity, np.uint8)
-        self.deprivation = np.zeros(capacity, np.int8)  # 0: not published
+        self.deprived = np.zeros(capacity, np.bool_)  # deprivation decile 1 or 2
         self.ever = np.zeros(capacity, np.bool_)
         self.id_high = np.zeros(capacity, np.uint64)  # the id's 128 bits, which order like
         self.id_low = np.zeros(capacity, np.uint64)  # its canonical string
 
     def grow(self) -> None:
         for name, column in vars(self).items():
-            setattr(self, name, np.concatenate((column, np.zeros_like(column))))
+            more = np.zeros(max(column.size, 64), column.dtype)
+            setattr(self, name, np.concatenate((column, more)))
 
 
 class PoolIndex:
@@ -137,7 +139,7 @@ class PoolIndex:
             self._named_rows.pop(org, None)
 
     def remove(self, participant_id: UUID) -> None:
-        """Drop the candidate and every involvement of theirs (erasure)."""
+        """Drop the candidate and every involvement of theirs (erasure): O(involvements)."""
         self._pending.pop(participant_id, None)
         row = self._row_of.pop(participant_id, None)
         if row is None:
@@ -205,15 +207,15 @@ class PoolIndex:
         columns.topics[row] = _mask(c.topics, TOPIC)
         columns.methods[row] = _mask(c.methods, METHOD)
         columns.kinds[row] = _mask(c.kinds_wanted, KIND)
-        columns.commitment[row] = (-1 if c.commitment is None
-                                   else COMMITMENT_ORDER.index(c.commitment))
+        columns.commitment[row] = (0 if c.commitment is None
+                                   else COMMITMENT_ORDER.index(c.commitment) + 1)
         columns.availability[row] = _mask(c.availability, SLOT)
         columns.district[row] = self._district_code(c.postcode_district)
         columns.radius[row] = (DEFAULT_TRAVEL_KM if c.travel_radius_km is None
                                else c.travel_radius_km)
         columns.online_only[row] = c.online_only
         columns.needs[row] = _mask(c.accessibility_needs, NEED)
-        columns.deprivation[row] = c.deprivation_decile or 0
+        columns.deprived[row] = c.deprivation_decile in (1, 2)
         columns.id_high[row] = c.participant_id.int >> 64
         columns.id_low[row] = c.participant_id.int & LOW_64
 
@@ -285,28 +287,47 @@ class PoolIndex:
 
     def _scores(
         self, wanted: Wanted, weights: Weights, rows: Rows, recent: npt.NDArray[np.intp]
-    ) -> npt.NDArray[np.int64]:
-        """The soft score of each row, computed exactly as `matching.explain` adds it up."""
-        c = self._columns
-        score = np.zeros(rows.size, np.int64)
-        if wanted.topics:
-            known = np.bitwise_count(c.topics[rows] & np.uint64(_mask(wanted.topics, TOPIC)))
-            score += weights.topic * known.astype(np.int64) // len(wanted.topics)
-        kinds = c.kinds[rows]
-        score += np.where(kinds & KIND[wanted.kind] != 0, weights.kind_wanted,
-                          np.where(kinds == 0, weights.kind_wanted // 2, 0))
-        offered = c.commitment[rows]
-        score += np.where(offered >= COMMITMENT_ORDER.index(wanted.commitment),
-                          weights.commitment, np.where(offered < 0, weights.commitment // 2, 0))
-        score -= weights.recent_involvement * np.minimum(recent[rows], weights.recent_cap)
-        score += np.where(c.ever[rows], 0, weights.never_involved)
-        decile = c.deprivation[rows]
-        score += np.where((decile == 1) | (decile == 2), weights.deprivation, 0)
+    ) -> Scores:
+        """Each row's soft score: every factor's points looked up in a table of its own."""
+        c, tables = self._columns, _PointTables(wanted, weights)
+        topics = np.bitwise_count(c.topics[rows] & np.uint64(_mask(wanted.topics, TOPIC)))
+        score: Scores = tables.topic[topics]
+        score += tables.kind[c.kinds[rows]]
+        score += tables.commitment[c.commitment[rows]]
+        score += tables.recent[np.minimum(recent[rows], weights.recent_cap)]
+        score += tables.never[c.ever[rows].view(np.int8)]
+        score += tables.deprivation[c.deprived[rows].view(np.int8)]
         return score
 
 
+class _PointTables:
+    """A factor's points for every value its column can hold, by `matching.explain`'s rules.
+
+    Scores fit in 32 bits: the weights' limits keep them within about +-5.5 million.
+    """
+
+    def __init__(self, wanted: Wanted, weights: Weights) -> None:
+        asked = len(wanted.topics)
+        self.topic = _table(weights.topic * known // asked if asked else 0
+                            for known in range(asked + 1))
+        kinds = np.arange(1 << len(KIND))
+        self.kind = np.where(kinds & KIND[wanted.kind], weights.kind_wanted,
+                             np.where(kinds == 0, weights.kind_wanted // 2, 0)).astype(np.int32)
+        asked_for = COMMITMENT_ORDER.index(wanted.commitment)
+        self.commitment = _table([weights.commitment // 2, *(  # first: not stated
+            weights.commitment if offered >= asked_for else 0 for offered in range(3))])
+        self.recent = _table(-weights.recent_involvement * count
+                             for count in range(weights.recent_cap + 1))
+        self.never = _table([weights.never_involved, 0])  # by whether ever involved
+        self.deprivation = _table([0, weights.deprivation])  # by whether decile 1 or 2
+
+
+def _table(points: Iterable[int]) -> Scores:
+    return np.fromiter(points, np.int32)
+
+
 def _best(
-    rows: Rows, scores: npt.NDArray[np.int64], high: npt.NDArray[np.uint64],
+    rows: Rows, scores: Scores, high: npt.NDArray[np.uint64],
     low: npt.NDArray[np.uint64], limit: int,
 ) -> Rows:
     """The `limit` best rows, by score descending then id ascending, without a full sort."""

@@ -90,7 +90,7 @@ async def change(opportunity_id: UUID, body: OpportunityPatch, state: State, cal
     details = body.applied_to(current.details)
     version = None if if_match is None else int(if_match.removeprefix("W/").strip('"'))
     opportunity = await state.opportunities.update(opportunity_id, details, caller,
-                                                   expected_version=version or current.version)
+        expected_version=current.version if version is None else version)
     return OpportunityOut.of(opportunity)
 
 

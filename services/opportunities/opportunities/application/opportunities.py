@@ -94,7 +94,7 @@ class Opportunities:
                          actor: Principal) -> Opportunity:
         """The person gives up their seat, or the owning staff stand them down."""
         async with self.db.transaction() as tx:
-            opportunity = await self._load(tx, opportunity_id)
+            opportunity = _seen_by(actor, await self._load(tx, opportunity_id))
             if not (actor.is_participant(participant_id)
                     or actor.is_staff_of(opportunity.organisation_id)):
                 raise Forbidden("only the person or the organisation's staff can do this")
@@ -231,7 +231,7 @@ class Opportunities:
 
     async def _owned(self, tx: Transaction, opportunity_id: UUID,
                      actor: Principal) -> Opportunity:
-        opportunity = await self._load(tx, opportunity_id)
+        opportunity = _seen_by(actor, await self._load(tx, opportunity_id))
         if not actor.is_staff_of(opportunity.organisation_id):
             raise Forbidden("only the organisation that offers this opportunity can do this")
         return opportunity
@@ -249,6 +249,13 @@ class Opportunities:
             return await self.rate_cards.get(tx, RateCard.stream_for(organisation_id))
         except NotFound:
             return RateCard.start(organisation_id)
+
+
+def _seen_by(actor: Principal, opportunity: Opportunity) -> Opportunity:
+    """Opportunities are their network's shared data: elsewhere they do not exist."""
+    if actor.network_id not in (None, opportunity.network_id):
+        raise NotFound(f"opportunity {opportunity.id} does not exist")
+    return opportunity
 
 
 def _staff(actor: Principal) -> tuple[UUID, UUID]:

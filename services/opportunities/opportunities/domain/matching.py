@@ -7,9 +7,10 @@ the reference: the fast `PoolIndex` must give exactly the same `Ranking`.
 """
 
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from math import asin, cos, radians, sin, sqrt
+from typing import NamedTuple
 from uuid import UUID
 
 from chorus.contracts.vocabulary import (
@@ -37,6 +38,7 @@ EARTH_RADIUS_KM = 6371.0088
 FILTERS = ("network", "inactive", "consent", "methods", "accessibility", "travel",
            "availability")
 COMMITMENT_ORDER = (Commitment.ONE_OFF, Commitment.OCCASIONAL, Commitment.REGULAR)
+COMMITMENT_LEVEL = {commitment: level for level, commitment in enumerate(COMMITMENT_ORDER)}
 MAX_WEIGHT = 100_000
 MAX_RECENT_CAP = 50
 
@@ -87,21 +89,19 @@ class Wanted:
 class Weights:
     """A network's weighting of the soft factors, in milli-points (so sums are exact)."""
 
-    topic: int = 3000
-    kind_wanted: int = 2000
-    commitment: int = 1000
+    topic: int = 3000  # times the share of the opportunity's topics lived, floored
+    kind_wanted: int = 2000  # the kind is wanted; half when no kinds are stated
+    commitment: int = 1000  # the person offers enough; half when not stated
     recent_involvement: int = 1000  # subtracted per involvement in the last RECENT_DAYS
     recent_cap: int = 5  # involvements counted at most
-    never_involved: int = 1500
-    deprivation: int = 1500
+    never_involved: int = 1500  # added for someone never involved
+    deprivation: int = 1500  # added for deprivation decile 1 or 2
 
     def __post_init__(self) -> None:
-        for field in fields(self):
-            value, top = getattr(self, field.name), MAX_WEIGHT
-            if field.name == "recent_cap":
-                top = MAX_RECENT_CAP
-            if not 0 <= value <= top:
-                raise DomainRuleBroken(f"weight {field.name} must be between 0 and {top}")
+        for name, value in asdict(self).items():
+            top = MAX_RECENT_CAP if name == "recent_cap" else MAX_WEIGHT
+            if type(value) is not int or not 0 <= value <= top:
+                raise DomainRuleBroken(f"weight {name} must be a whole number from 0 to {top}")
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ def _kind(wanted: Wanted, candidate: Candidate, weights: Weights) -> Reason:
         return Reason("kind_wanted", weights.kind_wanted // 2,
                       "has not said which kinds of involvement they want")
     points = weights.kind_wanted if wanted.kind in candidate.kinds_wanted else 0
-    return Reason("kind_wanted", points, f"wants to be offered {_kind_name(wanted.kind)}")
+    return Reason("kind_wanted", points, f"wants {_kind_name(wanted.kind)} opportunities")
 
 
 def _kind_name(kind: InvolvementKind) -> str:
@@ -230,7 +230,7 @@ def _commitment(wanted: Wanted, candidate: Candidate, weights: Weights) -> Reaso
     if offered is None:
         return Reason("commitment", weights.commitment // 2,
                       "has not said how often they can be involved")
-    enough = COMMITMENT_ORDER.index(offered) >= COMMITMENT_ORDER.index(wanted.commitment)
+    enough = COMMITMENT_LEVEL[offered] >= COMMITMENT_LEVEL[wanted.commitment]
     return Reason("commitment", weights.commitment if enough else 0,
                   f"can commit to {_commitment_name(offered)} involvement, "
                   f"which covers this {_commitment_name(wanted.commitment)} one")
@@ -274,25 +274,33 @@ def rank(
     check_limit(limit)
     today, since = now.date(), now - timedelta(days=RECENT_DAYS)
     excluded = dict.fromkeys(FILTERS, 0)
-    ranked: list[tuple[Match, Candidate]] = []
-    involved: set[UUID] = set()
+    eligible: list[Candidate] = []
     for candidate in candidates:
         need = unmet_need(wanted, candidate, today, locate)
-        if need is not None:
+        if need is None:
+            eligible.append(candidate)
+        else:
             excluded[need] += 1
-            continue
-        moments = involvements.get(candidate.participant_id, ())
-        if moments:
-            involved.add(candidate.participant_id)
-        recent = sum(1 for at in moments if at >= since)
-        ranked.append((explain(wanted, candidate, weights, recent=recent, ever=bool(moments)),
-                       candidate))
-    ranked.sort(key=lambda entry: (-entry[0].score, str(entry[0].participant_id)))
-    top = ranked[:limit]
-    matches = tuple(match for match, _ in top)
-    pairs = pair_up(matches, {m.participant_id: c for m, c in top}, involved) \
-        if wanted.pairs_preferred else ()
-    return Ranking(matches, pairs, len(ranked), excluded)
+    ranked = sorted(((_explained(wanted, c, weights, involvements.get(c.participant_id, ()),
+                                 since), c) for c in eligible), key=_best_first)
+    matches = tuple(match for match, _ in ranked[:limit])
+    if not wanted.pairs_preferred:
+        return Ranking(matches, (), len(eligible), excluded)
+    by_id = {c.participant_id: c for _, c in ranked[:limit]}
+    involved = {pid for pid in by_id if involvements.get(pid)}
+    return Ranking(matches, pair_up(matches, by_id, involved), len(eligible), excluded)
+
+
+def _explained(
+    wanted: Wanted, candidate: Candidate, weights: Weights, moments: Sequence[datetime],
+    since: datetime,
+) -> Match:
+    recent = sum(1 for at in moments if at >= since)
+    return explain(wanted, candidate, weights, recent=recent, ever=bool(moments))
+
+
+def _best_first(entry: tuple[Match, Candidate]) -> tuple[int, str]:
+    return -entry[0].score, str(entry[0].participant_id)
 
 
 def check_limit(limit: int) -> None:
@@ -305,44 +313,49 @@ def pair_up(
 ) -> tuple[Pair, ...]:
     """Pair people down the ranked list, each with the first compatible later person,
     preferring someone involved before with someone new (a buddy)."""
-    unpaired = list(matches)
+    unpaired = [_Person(m, candidates[m.participant_id], m.participant_id in involved)
+                for m in matches]
     pairs: list[Pair] = []
     while unpaired:
         first = unpaired.pop(0)
-        mate = _mate(first, unpaired, candidates, involved)
+        mate = _mate(first, unpaired)
         if mate is not None:
-            unpaired.remove(mate)
-            pairs.append(_pair(first, mate, candidates, involved))
+            pairs.append(_pair(first, unpaired.pop(mate)))
     return tuple(pairs)
 
 
-def _mate(
-    first: Match, later: list[Match], candidates: Mapping[UUID, Candidate],
-    involved: Container[UUID],
-) -> Match | None:
-    person = candidates[first.participant_id]
-    compatible = [m for m in later if _compatible(person, candidates[m.participant_id])]
-    new_to_one = (m for m in compatible
-                  if (first.participant_id in involved) != (m.participant_id in involved))
-    return next(new_to_one, compatible[0] if compatible else None)
+class _Person(NamedTuple):
+    match: Match
+    candidate: Candidate
+    experienced: bool
+
+
+def _mate(first: _Person, later: list[_Person]) -> int | None:
+    """Where in `later` the first person's mate stands, if anyone suits."""
+    fallback = None
+    for place, other in enumerate(later):
+        if _compatible(first.candidate, other.candidate):
+            if other.experienced != first.experienced:
+                return place
+            fallback = place if fallback is None else fallback
+    return fallback
 
 
 def _compatible(a: Candidate, b: Candidate) -> bool:
-    languages = a.languages & b.languages or not (a.languages or b.languages)
-    return bool(a.methods & b.methods) and bool(languages)
+    speak_alike = not a.languages.isdisjoint(b.languages) or not (a.languages or b.languages)
+    return speak_alike and not a.methods.isdisjoint(b.methods)
 
 
-def _pair(
-    a: Match, b: Match, candidates: Mapping[UUID, Candidate], involved: Container[UUID]
-) -> Pair:
-    one, other = candidates[a.participant_id], candidates[b.participant_id]
-    methods = [METHOD_WORDS[m] for m in Method if m in one.methods & other.methods]
-    languages = [LANGUAGE_NAMES.get(code, code) for code in sorted(one.languages
-                                                                   & other.languages)]
+def _pair(a: _Person, b: _Person) -> Pair:
+    methods = a.candidate.methods & b.candidate.methods
+    ways = [words for method, words in METHOD_WORDS.items() if method in methods]
+    languages = [LANGUAGE_NAMES.get(code, code)
+                 for code in sorted(a.candidate.languages & b.candidate.languages)]
     spoken = f"both use {_listed(languages)}" if languages else "neither stated a language"
-    experienced = (a.participant_id in involved) + (b.participant_id in involved)
-    reason = f"both comfortable {_listed(methods)}; {spoken}; {EXPERIENCE[experienced]}"
-    return Pair((a.participant_id, b.participant_id), a.score + b.score, reason)
+    reason = f"both comfortable {_listed(ways)}; {spoken}; " \
+             f"{EXPERIENCE[a.experienced + b.experienced]}"
+    return Pair((a.match.participant_id, b.match.participant_id),
+                a.match.score + b.match.score, reason)
 
 
 def _listed(words: Sequence[str]) -> str:

@@ -212,6 +212,7 @@ class Opportunity(Aggregate):
         self.record(OpportunityUpdated(**self._ids, details=details,
                                        updated_at=now))
         self._fill_from_waitlist(now)
+        self._announce_if_full(now)
 
     def withdraw(self, now: datetime) -> None:
         """The organisation stopped the work; open invitations end with it."""
@@ -291,7 +292,7 @@ class Opportunity(Aggregate):
 
     def accept(self, invitation_id: UUID, participant_id: UUID, now: datetime) -> Invitation:
         invitation = self._own_invitation(invitation_id, participant_id)
-        if invitation.is_expired(now):
+        if invitation.is_expired(now) or invitation.status == InvitationStatus.EXPIRED:
             raise Gone("this invitation has expired")
         if invitation.status != InvitationStatus.INVITED:
             raise Conflict(f"this invitation is {invitation.status}, so it cannot be accepted")
@@ -445,6 +446,9 @@ class Opportunity(Aggregate):
         self.record(ParticipantAssigned(**self._ids, invitation_id=invitation_id,
                                         participant_id=invitation.participant_id,
                                         from_waitlist=from_waitlist, assigned_at=now))
+        self._announce_if_full(now)
+
+    def _announce_if_full(self, now: datetime) -> None:
         if len(self.assigned) >= self.details.seats and not self.state.filled_announced:
             self.record(OpportunityFilled(**self._ids, seats=self.details.seats,
                                           filled_at=now))
@@ -500,6 +504,8 @@ def _apply(state: _State, event: DomainEvent) -> None:
             state.details = event.details
         case OpportunityUpdated():
             state.details = event.details
+            seated = sum(i.status == InvitationStatus.ASSIGNED for i in state.invitations.values())
+            state.filled_announced = state.filled_announced and seated >= event.details.seats
         case OpportunityWithdrawn():
             state.status = OpportunityStatus.WITHDRAWN
         case OpportunityClosed():
