@@ -25,6 +25,7 @@ unit: setup
 bench: setup
 	@scripts/test-servers.sh
 	$(UV) run --frozen python -m bench.kernel
+	$(UV) run --frozen python -m bench.opportunities
 
 clean:
 	rm -rf .chorus bench/results/*.tmp

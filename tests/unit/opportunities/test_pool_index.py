@@ -2,8 +2,10 @@
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 import pytest
@@ -22,6 +24,7 @@ from chorus.contracts.vocabulary import (
 from opportunities.domain.matching import Candidate, Ranking, Wanted, Weights, rank
 from opportunities.pool_index import PoolIndex
 
+T = TypeVar("T")
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
 NETWORKS = [UUID(int=1 << 100), UUID(int=2 << 100)]
 ORGANISATIONS = [UUID(int=(3 << 100) + n) for n in range(12)]
@@ -38,7 +41,7 @@ def centroids(generator: random.Random) -> dict[str, tuple[float, float]]:
 DISTRICTS = [*(f"LS{n}" for n in range(1, 31)), "ZZ1", "ZZ2", None]  # ZZ: not locatable
 
 
-def some(generator: random.Random, members: list[object], most: int) -> frozenset:  # type: ignore[type-arg]
+def some(generator: random.Random, members: Sequence[T], most: int) -> frozenset[T]:
     return frozenset(generator.sample(members, generator.randint(0, min(most, len(members)))))
 
 

@@ -4,7 +4,14 @@ from datetime import date, datetime
 from typing import Any, Self
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from chorus.contracts.registry import PostcodeDistrict
 from chorus.contracts.vocabulary import (
@@ -18,6 +25,7 @@ from chorus.contracts.vocabulary import (
     SupportOffered,
     Topic,
 )
+from chorus.errors import DomainRuleBroken
 from opportunities.domain.details import Details, PaymentBasis, ScheduledSession
 from opportunities.domain.expenses import MAX_CLAIM_MILES, MAX_CLAIM_PENCE, Expense
 from opportunities.domain.opportunity import Invitation, Opportunity
@@ -97,8 +105,20 @@ class OpportunityPatch(Strict):
 
     def applied_to(self, details: Details) -> Details:
         current = OpportunityIn.model_validate(_details_json(details))
-        merged = current.model_dump() | self.model_dump(exclude_unset=True)
-        return OpportunityIn.model_validate(merged).to_domain()
+        given = self.model_dump(exclude_unset=True)
+        refused = sorted(k for k, v in given.items() if v is None and k not in NULLABLE)
+        if refused:
+            raise DomainRuleBroken(f"{', '.join(refused)} cannot be null")
+        try:
+            return OpportunityIn.model_validate(current.model_dump() | given).to_domain()
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise DomainRuleBroken(f"{where}: {first['msg']}") from None
+
+
+NULLABLE = frozenset({"postcode_district", "payment_basis"})
+"""The facts a PATCH may clear (an opportunity moving online, or to expenses only)."""
 
 
 class SessionOut(BaseModel):

@@ -1,0 +1,1 @@
+"""Benchmarks of the opportunities service: `python -m bench.opportunities [--quick]`."""
