@@ -46,6 +46,7 @@ from opportunities.bootstrap import service as opportunities
 from registry.bootstrap import service as registry
 from tests.services.opportunities.conftest import opportunity
 from tests.services.registry.conftest import ADMIN_KEY
+from tests.services.schemathesis_checks import problem_details
 
 CALLERS = ["anonymous", "org_staff", "other_org_staff", "participant", "network_admin"]
 EMAIL = "alex@example.org"
@@ -207,26 +208,6 @@ def map_body(context: Any, body: Any) -> Any:
 def _route_literals() -> str:
     # What `from_asgi` would reuse from the handlers' source, had it loaded the app itself.
     return "opportunities.api"
-
-
-@schemathesis.check
-def problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Every error is RFC 9457 problem+json, whatever the document says."""
-    if response.status_code < 400:
-        return None
-    content_type = (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
-    assert content_type == "application/problem+json", (
-        f"a {response.status_code} answered with {content_type or 'no content type'}, "
-        "not application/problem+json")
-    try:
-        body = response.json()
-    except ValueError:
-        raise AssertionError(f"a {response.status_code} with a body that is not JSON") from None
-    assert isinstance(body, dict) and body.get("status") == response.status_code, (
-        f"the problem's status is not the response's ({response.status_code})")
-    assert isinstance(body.get("title"), str) and isinstance(body.get("detail"), str), (
-        "the problem has no title or detail")
-    return None
 
 
 class Seeding:
