@@ -76,7 +76,8 @@ def test_kafka_and_postgresql_are_one_switch_away(
     tmp_path: Path, kafka_broker: KafkaBroker, postgres_server: object,
 ) -> None:
     name = f"up_{random.randrange(10**6)}"
-    postgres_server.create_database(f"{name}_registry")  # type: ignore[attr-defined]
+    for service in ("registry", "opportunities"):  # one database per service, as in production
+        postgres_server.create_database(f"{name}_{service}")  # type: ignore[attr-defined]
     url = postgres_server.url(name + "_{service}", driver="postgresql")  # type: ignore[attr-defined]
     with chorus_up("--kafka", kafka_broker.bootstrap_servers, "--database-url", url,
                    cwd=tmp_path) as (base, banner):
