@@ -48,7 +48,8 @@ async def browse(
     kind: OpportunityKind | None = None, topic: Topic | None = None, stage: Stage | None = None,
     online: bool | None = None,
     open_only: Annotated[bool, Query(description="Only those still open for invitations")] = True,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> OpportunityPage:
     """Opportunities in your network, newest first, filtered and a page at a time."""
     network_id = caller.network_id or network_id

@@ -18,6 +18,7 @@ from opportunities.domain.details import Details, ScheduledSession
 from opportunities.domain.payments import Rates, amount_due, honour
 
 INVITATION_DAYS = 14
+EARLIEST_SESSION_DAYS = 3653  # ten years: older records are not involvement to pay for
 """How long an invitation stays open, unless the opportunity closes first."""
 
 
@@ -253,6 +254,8 @@ class Opportunity(Aggregate):
             raise DomainRuleBroken("a session must end after it starts")
         if ends_at > now:
             raise DomainRuleBroken("a session can be recorded only once it has ended")
+        if starts_at < now - timedelta(days=EARLIEST_SESSION_DAYS):
+            raise DomainRuleBroken("a session held more than ten years ago cannot be recorded")
         if scheduled is not None and scheduled not in {s.session_id
                                                        for s in self.details.sessions}:
             raise NotFound(f"scheduled session {scheduled} is not one of this opportunity's")
