@@ -21,7 +21,6 @@ assigned, a session recorded before it ended, an in-person opportunity without i
 an invitation to someone who does not fit), so schema-valid input is rightly refused.
 """
 
-import copy
 import shutil
 import sqlite3
 import tempfile
@@ -46,7 +45,7 @@ from opportunities.bootstrap import service as opportunities
 from registry.bootstrap import service as registry
 from tests.services.opportunities.conftest import opportunity
 from tests.services.registry.conftest import ADMIN_KEY
-from tests.services.schemathesis_checks import problem_details
+from tests.services.schemathesis_checks import fuzzed_schema, problem_details
 
 CALLERS = ["anonymous", "org_staff", "other_org_staff", "participant", "network_admin"]
 EMAIL = "alex@example.org"
@@ -158,15 +157,7 @@ with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running
     DOCUMENT = create_app(opportunities, _settings(Path(_nowhere))).openapi()
 
 REGION = RegionUnderTest()
-CONFIG = schemathesis.Config.from_dict({
-    "seed": 20240601,
-    "generation": {"deterministic": True, "database": "none", "max-examples": MAX_EXAMPLES},
-    "checks": {"positive_data_acceptance": {"enabled": False}},
-    "cache": {"enabled": False},
-})
-# A copy: Schemathesis adds the links it infers to the document it is given.
-schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT), config=CONFIG)
-schema.app = REGION
+schema = fuzzed_schema(DOCUMENT, REGION, MAX_EXAMPLES)
 
 
 @schema.auth(refresh_interval=None, retry_on=[])

@@ -17,7 +17,6 @@ Schema can say (a UK phone number or postcode, an ODS code for NHS bodies, equal
 only with monitoring, a pause ending after today), so schema-valid input is rightly refused.
 """
 
-import copy
 import shutil
 import tempfile
 import time
@@ -37,7 +36,7 @@ from chorus.app import create_app
 from chorus.settings import Settings, load_settings
 from registry.bootstrap import service as registry
 from tests.services.registry.conftest import ADMIN_KEY
-from tests.services.schemathesis_checks import problem_details
+from tests.services.schemathesis_checks import fuzzed_schema, problem_details
 
 CALLERS = ["anonymous", "org_staff", "participant", "network_admin"]
 SERVICE_KEY = "chorus_service_test-key-for-schemathesis"
@@ -103,15 +102,7 @@ with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running
     DOCUMENT = create_app(registry, _settings(Path(_nowhere))).openapi()
 
 REGISTRY = RegistryUnderTest()
-CONFIG = schemathesis.Config.from_dict({
-    "seed": 20240601,
-    "generation": {"deterministic": True, "database": "none", "max-examples": MAX_EXAMPLES},
-    "checks": {"positive_data_acceptance": {"enabled": False}},
-    "cache": {"enabled": False},
-})
-# A copy: Schemathesis adds the links it infers to the document it is given.
-schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT), config=CONFIG)
-schema.app = REGISTRY
+schema = fuzzed_schema(DOCUMENT, REGISTRY, MAX_EXAMPLES)
 
 
 @schema.auth(refresh_interval=None, retry_on=[])

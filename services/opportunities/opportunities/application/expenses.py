@@ -5,7 +5,8 @@ already claimed in the network this tax year, in the same transaction that adds 
 miles to the ledger, so concurrent claims cannot both take the higher rate.
 """
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, update
@@ -110,10 +111,11 @@ class Expenses:
             await self.expenses.save(tx, expense)
             return expense
 
-    async def _decide(self, expense_id: UUID, actor: Principal, decide: object) -> Expense:
+    async def _decide(self, expense_id: UUID, actor: Principal,
+                      decide: Callable[[Expense, datetime], None]) -> Expense:
         async with self.db.transaction() as tx:
             expense = await self._as_payer(tx, expense_id, actor)
-            decide(expense, self.clock())  # type: ignore[operator]
+            decide(expense, self.clock())
             await self.expenses.save(tx, expense)
             return expense
 
