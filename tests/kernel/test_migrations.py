@@ -1,16 +1,31 @@
 """The migrations build exactly the tables the code queries, on SQLite and PostgreSQL."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from chorus.migrations import upgrade
+from chorus.service import ServiceSpec
 from chorus.store import Database
 from chorus.store.schema import metadata as kernel_metadata
+from feedback import projections as feedback_projections
+from feedback import tables as feedback_tables
+from feedback.bootstrap import service as feedback
+from opportunities import projections as opportunities_projections
+from opportunities import tables as opportunities_tables
+from opportunities.bootstrap import service as opportunities
 from registry.bootstrap import service as registry
 from registry.projections import metadata as registry_metadata
 from registry.tables import metadata as registry_tables
+
+SERVICES = {
+    "registry": (registry, (registry_metadata, registry_tables)),
+    "opportunities": (opportunities, (opportunities_projections.metadata,
+                                      opportunities_tables.metadata)),
+    "feedback": (feedback, (feedback_projections.metadata, feedback_tables.metadata)),
+}
 
 
 def differences(connection: Connection, *metadatas: MetaData) -> list[object]:
@@ -23,15 +38,17 @@ def differences(connection: Connection, *metadatas: MetaData) -> list[object]:
             if not (d[0] == "remove_table" and d[1].name == "alembic_version")]
 
 
-async def test_kernel_and_registry_migrations_match_the_tables_in_code(
-    database_url: str,
+@pytest.mark.parametrize("name", SERVICES)
+async def test_each_services_migrations_match_the_tables_in_code(
+    database_url: str, name: str,
 ) -> None:
+    spec, metadatas = SERVICES[name]
+    assert isinstance(spec, ServiceSpec)
     db = Database(database_url)
     try:
-        await upgrade(db, [registry.migrations])
+        await upgrade(db, [spec.migrations])
         async with db.engine.connect() as conn:
-            found = await conn.run_sync(differences, kernel_metadata, registry_metadata,
-                                        registry_tables)
+            found = await conn.run_sync(differences, kernel_metadata, *metadatas)
         assert found == []
     finally:
         await db.dispose()

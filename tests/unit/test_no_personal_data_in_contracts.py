@@ -5,6 +5,8 @@ Walks the JSON Schema of every registered contract of every service, following
 
 - a property whose name says it holds personal data (a person's name, contact
   details, a full postcode, a date of birth, equality answers, free-text notes);
+- a string long enough to hold prose (over 200 characters) that is not on the reviewed
+  list of published text, which the feedback service scrubs before it publishes;
 - a string with no bound (``maxLength``, ``pattern``, ``enum``/``const`` or a
   uuid/date-time/date ``format``), or a value of any type, or an object open to
   undeclared properties: each could carry free text onto the bus.
@@ -65,6 +67,23 @@ Keyed by event type, so every new event or version that names something is
 reviewed here before it can publish.
 """
 
+SCRUBBED_PUBLIC_TEXT = {
+    "chorus.feedback.ConsultationOpened.v1": {"$.purpose", "$.questions[].prompt"},
+    "chorus.feedback.OutcomePublished.v1": {"$.you_said", "$.we_did"},
+    "chorus.feedback.StoryModerated.v1": {"$.published_text"},
+    "chorus.feedback.StoryResponded.v1": {"$.response"},
+    "chorus.feedback.ChangeMade.v1": {"$.what_changed"},
+    "chorus.feedback.LearningShared.v1": {"$.summary"},
+}
+"""Prose that is public by nature (an outcome, a published story, a change) and is scrubbed
+of names, contact details, NHS numbers, postcodes and dates of birth before it is published.
+
+Keyed by event type, so every new event or version that carries prose is reviewed here.
+"""
+
+PROSE_LENGTH = 200
+"""A string that may be longer than this can carry prose: a title is fine, a letter is not."""
+
 UNBOUNDED_FORMATS_ALLOWED = frozenset({"uuid", "date-time", "date"})
 NO_BOUND = "a string with no maxLength, pattern, enum or format"
 
@@ -124,7 +143,8 @@ def words_of(property_name: str) -> str:
 
 def personal_properties(contract: type[Contract]) -> list[str]:
     """The properties of a contract whose names say they hold personal data."""
-    allowed = NAMES_OF_BODIES.get(contract.event_type(), set())
+    allowed = (NAMES_OF_BODIES.get(contract.event_type(), set())
+               | SCRUBBED_PUBLIC_TEXT.get(contract.event_type(), set()))
     return [
         f"{node.path}: the name '{node.property_name}' says it holds personal data"
         for node in nodes(contract.model_json_schema())
@@ -158,7 +178,11 @@ def _all_uuids(schema: JSONSchema) -> bool:
 def unbounded_values(contract: type[Contract]) -> list[str]:
     """Where a contract's schema would let free text through."""
     problems = []
+    prose_allowed = SCRUBBED_PUBLIC_TEXT.get(contract.event_type(), set())
     for node in nodes(contract.model_json_schema()):
+        if _is_prose(node.schema) and node.path not in prose_allowed:
+            problems.append(f"{node.path}: long enough for prose, and not reviewed as "
+                            "scrubbed public text")
         if _accepts_anything(node.schema):
             problems.append(f"{node.path}: accepts a value of any type")
         if _is_unbounded_string(node.schema):
@@ -183,6 +207,10 @@ def _is_unbounded_string(schema: JSONSchema) -> bool:
         return False
     bounded = {"maxLength", "pattern", "enum", "const"} & schema.keys()
     return not bounded and schema.get("format") not in UNBOUNDED_FORMATS_ALLOWED
+
+
+def _is_prose(schema: JSONSchema) -> bool:
+    return "string" in _types(schema) and schema.get("maxLength", 0) > PROSE_LENGTH
 
 
 def _is_open_object(schema: JSONSchema) -> bool:
@@ -212,7 +240,7 @@ def test_no_value_is_free_text(contract: type[Contract]) -> None:
 
 def test_the_allow_list_names_only_published_properties() -> None:
     published = {contract.event_type(): contract for contract in PUBLISHED}
-    for event_type, paths in NAMES_OF_BODIES.items():
+    for event_type, paths in (NAMES_OF_BODIES | SCRUBBED_PUBLIC_TEXT).items():
         schema = published[event_type].model_json_schema()
         assert paths <= {node.path for node in nodes(schema)}, event_type
 
@@ -260,6 +288,15 @@ def test_personal_names_are_caught_however_spelt_and_wherever_nested(
     contract = _throwaway(fields)
 
     assert [problem[: len(expected)] for problem in personal_properties(contract)] == [expected]
+
+
+@pytest.mark.usefixtures("scratch_catalogue")
+def test_prose_not_reviewed_as_scrubbed_public_text_is_caught() -> None:
+    contract = _throwaway({"experience": (str, Field(max_length=PROSE_LENGTH + 1)),
+                           "headline": (str, Field(max_length=PROSE_LENGTH))})
+
+    assert unbounded_values(contract) == [
+        "$.experience: long enough for prose, and not reviewed as scrubbed public text"]
 
 
 @pytest.mark.usefixtures("scratch_catalogue")

@@ -17,7 +17,9 @@ from chorus.auth.tokens import (
 )
 from chorus.auth.web import (
     Authenticated,
+    MaybeAuthenticated,
     authenticate,
+    authenticate_if_given,
     install_auth_problem_handlers,
     require,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "Authenticated",
     "Forbidden",
     "KeySet",
+    "MaybeAuthenticated",
     "Principal",
     "RemoteKeySet",
     "Role",
@@ -35,6 +38,7 @@ __all__ = [
     "TokenVerifier",
     "Unauthenticated",
     "authenticate",
+    "authenticate_if_given",
     "install_auth_problem_handlers",
     "jwk_thumbprint",
     "parse_jwks",

@@ -32,6 +32,22 @@ async def authenticate(
 Authenticated = Annotated[Principal, Depends(authenticate)]
 
 
+async def authenticate_if_given(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal | None:
+    """The caller if the request carries a token, else None (an anonymous caller).
+
+    A token that is given must be valid: a bad one is refused, never taken as anonymous.
+    """
+    if "authorization" not in request.headers:
+        return None
+    return await authenticate(request)
+
+
+MaybeAuthenticated = Annotated[Principal | None, Depends(authenticate_if_given)]
+
+
 def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that admits only callers with one of these roles (else Forbidden)."""
     if not roles:

@@ -264,3 +264,57 @@ class ExpenseKind(StrEnum):
     CARER_OR_CHILDCARE_COVER = "carer_or_childcare_cover"
     MEALS = "meals"
     OTHER = "other"
+
+
+# -- feedback: consultations, stories and changes ------------------------------------
+
+
+class QuestionKind(StrEnum):
+    """How a consultation question is answered."""
+
+    FREE_TEXT = "free_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    RATING = "rating"
+
+
+class Audience(StrEnum):
+    """Who a consultation asks: the network's whole pool, invited participants, or anyone."""
+
+    NETWORK = "network"
+    INVITED = "invited"
+    PUBLIC = "public"
+
+
+class Channel(StrEnum):
+    """How a response reached the service: online (signed in or anonymous) or entered by
+    staff from paper, a phone call or an event."""
+
+    ONLINE = "online"
+    ANONYMOUS = "anonymous"
+    PAPER = "paper"
+    PHONE = "phone"
+    EVENT = "event"
+
+
+class ClosedBy(StrEnum):
+    """What closed a consultation: its schedule, or its staff."""
+
+    SCHEDULE = "schedule"
+    STAFF = "staff"
+
+
+class Decision(StrEnum):
+    """What moderation decided about a story."""
+
+    PUBLISH = "publish"
+    REDACT = "redact"
+    REJECT = "reject"
+
+
+class ChangeStatus(StrEnum):
+    """How far one organisation's part of a change has got."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"

@@ -1,0 +1,1 @@
+"""Chorus feedback: consultations, stories, "you said, we did", learning and metrics."""
