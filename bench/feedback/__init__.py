@@ -1,0 +1,1 @@
+"""Benchmarks of the feedback service: `python -m bench.feedback [--events N]`."""
