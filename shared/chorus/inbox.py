@@ -23,7 +23,7 @@ from chorus.envelope import Envelope, from_kafka
 from chorus.store.database import Database, Transaction
 from chorus.store.schema import inbox
 from chorus.telemetry import DLQ_EVENTS, EVENTS_CONSUMED, context_from, tracer
-from chorus.transport.base import Bus, IncomingMessage, OutgoingMessage
+from chorus.transport.base import Bus, IncomingMessage, OutgoingMessage, SubscriptionClosed
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,23 @@ class InboxConsumer:
         self.attempts = attempts
         self.backoff = backoff
         self.transient_pause = transient_pause
+        self._running = asyncio.Lock()
+        self._closed = False
+
+    async def close(self) -> None:
+        """Finish the batch in hand, then refuse the rest (the transport delivers them again
+        later), so that the database can be shut after this returns."""
+        async with self._running:
+            self._closed = True
 
     async def process_batch(self, messages: Sequence[IncomingMessage]) -> None:
         """Apply a batch; the transport acknowledges it when this returns."""
+        async with self._running:
+            if self._closed:
+                raise SubscriptionClosed(f"consumer {self.name} has stopped")
+            await self._process_batch(messages)
+
+    async def _process_batch(self, messages: Sequence[IncomingMessage]) -> None:
         try:
             async with self.db.transaction() as tx:
                 await self._apply(tx, messages)

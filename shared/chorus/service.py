@@ -110,6 +110,7 @@ class ServiceRuntime:
         self.runners: list[ProjectionRunner] = []
         self.parts: ServiceParts | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._inboxes: list[InboxConsumer] = []
 
     def _wake(self) -> None:
         self.relay.wake.set()
@@ -146,6 +147,7 @@ class ServiceRuntime:
         inbox = InboxConsumer(
             consumer.name, self.db, self.bus, consumer.handle, dlq_topic=dlq_topic(consumer.name),
             attempts=self.settings.consumer_attempts, backoff=self.settings.consumer_backoff)
+        self._inboxes.append(inbox)
         self.bus.subscribe(Subscription(group=f"chorus.{consumer.name}",
                                         topics=consumer.topics, handle=inbox.process_batch))
 
@@ -158,6 +160,8 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)
+        for inbox in self._inboxes:
+            await inbox.close()  # a shared bus may still be delivering to this service
         if self.owns_bus:
             await self.bus.stop()
         await self.db.dispose()

@@ -253,10 +253,10 @@ async def _settled(region: FeedbackRegion) -> None:
     feedback_runtime: Any = region.feedback_app.state.runtime
 
     async def read_everything() -> bool:
-        return (await opportunities_runtime.relay.pending() == 0
-                and await registry_runtime.relay.pending() == 0
-                and await feedback_runtime.bus.lag(
-                    "chorus.feedback", [REGISTRY_TOPIC, OPPORTUNITIES_TOPIC]) == 0)
+        return bool(await opportunities_runtime.relay.pending() == 0
+                    and await registry_runtime.relay.pending() == 0
+                    and await feedback_runtime.bus.lag(
+                        "chorus.feedback", [REGISTRY_TOPIC, OPPORTUNITIES_TOPIC]) == 0)
 
     await until(read_everything, WAIT, "feedback to read every published event")
     await region.caught_up()

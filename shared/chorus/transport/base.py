@@ -37,6 +37,11 @@ class IncomingMessage:
 BatchHandler = Callable[[Sequence[IncomingMessage]], Awaitable[None]]
 
 
+class SubscriptionClosed(Exception):
+    """Raised by a handler whose service has stopped: the batch is not acknowledged, and the
+    transport stops delivering to that subscription."""
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A consumer group reading some topics, one batch at a time."""

@@ -33,7 +33,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chorus.store.database import Database
 from chorus.store.types import UtcDateTime
-from chorus.transport.base import IncomingMessage, OutgoingMessage, Subscription
+from chorus.transport.base import (
+    IncomingMessage,
+    OutgoingMessage,
+    Subscription,
+    SubscriptionClosed,
+)
 from chorus.waiting import cancel_and_wait, wait_for_wake
 
 log = logging.getLogger(__name__)
@@ -117,6 +122,8 @@ class EmbeddedBus:
             wake.clear()
             try:
                 delivered = await self._deliver_batch(subscription)
+            except SubscriptionClosed:
+                return
             except Exception:
                 log.exception("embedded consumer %s failed; retrying", subscription.group)
                 await asyncio.sleep(self._retry_delay)
