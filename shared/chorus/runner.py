@@ -110,14 +110,20 @@ async def _wait_started(servers: Sequence[uvicorn.Server], serving: asyncio.Task
 
 
 async def _seed(apps: Sequence[Any]) -> list[str]:
+    runtimes: list[ServiceRuntime] = [app.state.runtime for app in apps]
+    # Decide for every service before seeding any: one service's demo events soon reach the
+    # others, and a store that holds only what it heard is not one that was seeded.
+    empty = [await _is_empty(runtime) for runtime in runtimes]
     lines: list[str] = []
-    for app in apps:
-        runtime: ServiceRuntime = app.state.runtime
-        async with runtime.db.transaction() as tx:
-            empty = await runtime.store.last_position(tx) == 0
-        if empty and runtime.parts and runtime.parts.seed_demo:
+    for runtime, first_start in zip(runtimes, empty, strict=True):
+        if first_start and runtime.parts and runtime.parts.seed_demo:
             lines += await runtime.parts.seed_demo()
     return lines
+
+
+async def _is_empty(runtime: ServiceRuntime) -> bool:
+    async with runtime.db.transaction() as tx:
+        return await runtime.store.last_position(tx) == 0
 
 
 def _banner(specs: Sequence[ServiceSpec], settings: Settings, demo: list[str]) -> list[str]:

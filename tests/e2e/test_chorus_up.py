@@ -49,6 +49,14 @@ def admin_headers(base: str, banner: list[str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def wait_for_learning(feedback: str) -> bool:
+    deadline = time.monotonic() + 20
+    while httpx.get(f"{feedback}/v1/learning", params={"q": "discharge"}).json()["total"] < 1:
+        assert time.monotonic() < deadline, "the demo learning never became searchable"
+        time.sleep(0.1)
+    return True
+
+
 def wait_for_networks(base: str, count: int, headers: dict[str, str]) -> list[dict]:
     deadline = time.monotonic() + 20
     while len(found := httpx.get(f"{base}/v1/networks", headers=headers).json()) < count:
@@ -65,6 +73,12 @@ def test_the_embedded_default_starts_with_the_demo_region_and_keeps_it(tmp_path:
         [network] = wait_for_networks(base, 1, headers)
         assert network["organisation_count"] == 3
         assert httpx.get(f"{base}/v1/networks").status_code == 401
+        feedback = base.rsplit(":", 1)[0] + f":{int(base.rsplit(':', 1)[1]) + 2}"
+        assert any("demo change: Clearer discharge letters" in line for line in banner), banner
+        changes = httpx.get(f"{feedback}/v1/changes").json()  # "you said, we did" is public
+        assert [c["title"] for c in changes["items"]] == ["Clearer discharge letters"]
+        learning = httpx.get(f"{feedback}/v1/learning", params={"q": "discharge"}).json()
+        assert learning["total"] == 1 or wait_for_learning(feedback)
     with chorus_up(cwd=tmp_path) as (base, banner):  # a restart keeps data, seeds nothing
         assert any("demo data already present" in line for line in banner)
         assert len(wait_for_networks(base, 1, headers)) == 1  # the same admin key still works
@@ -76,7 +90,7 @@ def test_kafka_and_postgresql_are_one_switch_away(
     tmp_path: Path, kafka_broker: KafkaBroker, postgres_server: object,
 ) -> None:
     name = f"up_{random.randrange(10**6)}"
-    for service in ("registry", "opportunities"):  # one database per service, as in production
+    for service in ("registry", "opportunities", "feedback"):  # one database per service
         postgres_server.create_database(f"{name}_{service}")  # type: ignore[attr-defined]
     url = postgres_server.url(name + "_{service}", driver="postgresql")  # type: ignore[attr-defined]
     with chorus_up("--kafka", kafka_broker.bootstrap_servers, "--database-url", url,
