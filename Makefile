@@ -26,6 +26,7 @@ bench: setup
 	@scripts/test-servers.sh
 	$(UV) run --frozen python -m bench.kernel
 	$(UV) run --frozen python -m bench.opportunities
+	$(UV) run --frozen python -m bench.feedback
 
 clean:
 	rm -rf .chorus bench/results/*.tmp

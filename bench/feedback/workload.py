@@ -33,6 +33,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -102,14 +103,16 @@ PARAMETERS: dict[str, Any] = {
 }
 
 _WORDS = (
-    "waiting appointment nurse doctor parking kind rushed discharge medication ward phone "
-    "letter clinic reception booking online test results referral pharmacy carer home visit "
-    "transport evening weekend language interpreter accessible ramp hearing loop leaflet "
-    "explained listened ignored helpful friendly cold food clean noisy late early cancelled "
-    "moved again weeks months hours staff team support mental health child school housing "
-    "money travel bus train walk stairs lift toilet quiet room privacy dignity respect "
-    "information choice decision plan review follow up continuity same person named contact"
-).split()
+    "waiting", "appointment", "nurse", "doctor", "parking", "kind", "rushed", "discharge",
+    "medication", "ward", "phone", "letter", "clinic", "reception", "booking", "online", "test",
+    "results", "referral", "pharmacy", "carer", "home", "visit", "transport", "evening",
+    "weekend", "language", "interpreter", "accessible", "ramp", "hearing", "loop", "leaflet",
+    "explained", "listened", "ignored", "helpful", "friendly", "cold", "food", "clean", "noisy",
+    "late", "early", "cancelled", "moved", "again", "weeks", "months", "hours", "staff", "team",
+    "support", "mental", "health", "child", "school", "housing", "money", "travel", "bus",
+    "train", "walk", "stairs", "lift", "toilet", "quiet", "room", "privacy", "dignity", "respect",
+    "information", "choice", "decision", "plan", "review", "follow", "up", "continuity", "same",
+    "person", "named", "contact")
 _SERVICE_AREAS = ("primary care", "urgent care", "maternity", "mental health", "community "
                   "nursing", "outpatients", "social care", "pharmacy", "dentistry")
 _TAGS = ("access", "waiting", "communication", "staff attitude", "environment", "parking",
@@ -171,6 +174,7 @@ class Region:
 
     def __init__(self, events: int, seed: int = 20240601) -> None:
         self.total = events
+        self.seed = seed
         self.rng = random.Random(seed)
         self.networks = [self._network(name, orgs, people) for name, orgs, people in NETWORKS]
         self.network_weights = [len(nw.organisations) for nw in self.networks]
@@ -207,7 +211,7 @@ class Region:
     async def record_directory(self, tx: Transaction) -> None:
         """What the registry's events would have told the service: organisations and
         participants (40% opted in to equality monitoring, with their area's decile)."""
-        rng = random.Random(self.rng.random())
+        rng = random.Random(f"{self.seed}-directory")  # the same for every database
         await tx.conn.execute(insert(organisations), [
             {"organisation_id": o.organisation_id, "network_id": nw.network_id, "name": o.name,
              "kind": "nhs_trust", "member": True}
@@ -472,7 +476,7 @@ class Region:
             made_by=f"staff-{parts[0].organisation_id.hex[:8]}", made_at=now)
         for part in parts:
             if self.rng.random() < 0.6:
-                self._later(self.rng.uniform(20, 200), lambda p=part: self._move_on(made, p))
+                self._later(self.rng.uniform(20, 200), partial(self._move_on, made, part))
         yield self._stored(made.change_id, "change", made)
 
     def _move_on(self, made: c.ChangeMade, part: c.Part) -> Iterator[Stored]:

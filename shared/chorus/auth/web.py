@@ -4,7 +4,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Security
+from fastapi import Depends, FastAPI, Header, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -34,13 +34,16 @@ Authenticated = Annotated[Principal, Depends(authenticate)]
 
 async def authenticate_if_given(
     request: Request,
-    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+    # An optional header rather than the bearer scheme, so that the OpenAPI document says
+    # a token may be sent, not that one must be.
+    authorization: Annotated[str | None, Header(
+        description="Optional: `Bearer <token>`. Without it you are anonymous.")] = None,
 ) -> Principal | None:
     """The caller if the request carries a token, else None (an anonymous caller).
 
     A token that is given must be valid: a bad one is refused, never taken as anonymous.
     """
-    if "authorization" not in request.headers:
+    if authorization is None:
         return None
     return await authenticate(request)
 
