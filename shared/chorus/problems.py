@@ -34,9 +34,13 @@ class Problem(BaseModel):
     detail: str
 
 
-def _problem_response(description: str) -> dict[str, Any]:
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response whose body is problem+json, for a route's extra error answers."""
     return {"description": description,
             "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
+
+
+_problem_response = problem_response
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -1,12 +1,21 @@
 """The hourly allowance of anonymous submissions per client address."""
 
+from typing import Any
+
 from fastapi import HTTPException
 from limits import RateLimitItemPerHour
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from chorus.problems import problem_response
+
 ANONYMOUS_PER_HOUR = 20
 """Anonymous responses and stories one client may send in an hour."""
+
+TOO_MANY: dict[int | str, dict[str, Any]] = {429: problem_response(
+    f"More than {ANONYMOUS_PER_HOUR} anonymous submissions from one address this hour") | {
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}}}
+"""The answer a route with an anonymous allowance may give, for its OpenAPI document."""
 
 
 class AnonymousLimit:

@@ -4,8 +4,9 @@ documented.
 Every operation of the document is fuzzed in process, once for each kind of caller (nobody, the
 staff of the organisation that runs the consultations, a participant who responded and shared a
 story, the network admin), with Schemathesis's default phases (examples, coverage, fuzzing) and
-checks, plus one of our own: every error is RFC 9457 problem+json. The answers to the requests
-that seed the service are checked too.
+checks, plus one of our own: every error is RFC 9457 problem+json. Every case of every phase is
+sent with the caller's token (none for nobody), unless it is about the token itself. The
+answers to the requests that seed the service are checked too.
 
 The data is seeded once, as in a region: registry, opportunities and feedback on one embedded
 bus (`FeedbackRegion` of this package's conftest, with its steps), a network, an NHS trust, a
@@ -29,6 +30,7 @@ rightly refused.
 """
 
 import asyncio
+import copy
 import json
 import shutil
 import sqlite3
@@ -63,8 +65,8 @@ MAX_EXAMPLES = 5  # per operation and caller, in the fuzzing phase
 # How often an idle service's relay and projections look for work. Seeding needs them brisk.
 # Under test every commit wakes them anyway, and each look is a short write transaction: the
 # kernel stalls its shutdown for SQLite's 30 s busy timeout when it cancels one mid-way (a
-# reported bug), so the copies under test never look unwoken, and each test lets the work of
-# its last requests finish before the service stops.
+# reported bug), so the copies under test never look unwoken, and each service lets the work
+# of the test's last requests finish before it stops.
 SEEDING_POLL, TESTING_POLL = 0.05, 60.0  # the longest the settings allow
 
 # Schemathesis's ASGI client runs the app's event loop in another thread, so a library there
@@ -137,6 +139,7 @@ class FeedbackUnderTest:
                 raise
             await send({"type": "lifespan.startup.complete"})
             await receive()  # lifespan.shutdown
+            await _finished(self.data_dir)
             self.app = None
         await send({"type": "lifespan.shutdown.complete"})
 
@@ -182,6 +185,21 @@ class CallerToken:
 
 
 @schema.hook
+def map_headers(context: Any, headers: dict[str, Any] | None) -> Any:
+    # Where signing in is optional, the document offers `authorization` as a header anyone may
+    # send; a generated value would only make every case a bad token's 401. Each caller
+    # presents its own token (`CallerToken`), and the anonymous caller none.
+    if not headers or context.operation is None or not _optional_sign_in(context.operation):
+        return headers
+    return {name: value for name, value in headers.items() if name.lower() != "authorization"}
+
+
+def _optional_sign_in(operation: Any) -> bool:
+    return any(parameter.get("in") == "header" and parameter.get("name", "").lower()
+               == "authorization" for parameter in operation.definition.raw.get("parameters", []))
+
+
+@schema.hook
 def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
     return FEEDBACK.pointed("", path_parameters) if path_parameters else path_parameters
 
@@ -194,6 +212,38 @@ def map_query(context: Any, query: dict[str, Any] | None) -> Any:
 @schema.hook
 def map_body(context: Any, body: Any) -> Any:
     return FEEDBACK.pointed("", body) if isinstance(body, dict) else body
+
+
+# Cases of the examples and coverage phases are made once, when this module is collected,
+# before there is any seed or token, and the `map_*` hooks above never see them; as made,
+# each carries `Authorization: Bearer ` (no token) and made-up ids. So they are given the
+# caller's identity and pointed at the seeded records as they are sent, unless a case is
+# about the Authorization header itself. What each case was made with is kept (with the case,
+# so that its id stays its own), so that every caller starts from the same case.
+MADE: dict[int, tuple[Any, tuple[Any, Any, Any, Any]]] = {}
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    if case.operation.schema.app is not FEEDBACK or case.meta is None or (
+            case.meta.phase.name not in ("examples", "coverage")):
+        return
+    made, parts = MADE.setdefault(id(case), (case, copy.deepcopy((
+        case.path_parameters, case.query, case.body, case.headers))))
+    assert made is case
+    path_parameters, query, body, headers = parts
+    case.path_parameters = FEEDBACK.pointed("", copy.deepcopy(path_parameters))
+    case.query = FEEDBACK.pointed("", copy.deepcopy(query))
+    if isinstance(body, dict):
+        case.body = FEEDBACK.pointed("", copy.deepcopy(body))
+    about = getattr(case.meta.phase.data, "parameter", None) or ""
+    if about.lower() == "authorization":
+        return
+    case.headers = {name: value for name, value in (headers or {}).items()
+                    if name.lower() != "authorization"}
+    token = FEEDBACK.seed.tokens[FEEDBACK.caller] if FEEDBACK.seed else None
+    if token is not None:
+        case.headers["Authorization"] = f"Bearer {token}"
 
 
 @schemathesis.python.constants
@@ -318,15 +368,15 @@ def _unfinished(data_dir: Path, feedback_only: bool = False) -> list[str]:
     return unfinished
 
 
-def _finish(data_dir: Path) -> None:
+async def _finished(data_dir: Path) -> None:
     """Wait until the service has published and projected what the test's requests stored,
     and the batches that did so have ended, so stopping it cancels none mid-way."""
     deadline = time.monotonic() + 10
     while True:
         while _unfinished(data_dir, feedback_only=True):
             assert time.monotonic() < deadline, "the service did not finish its work"
-            time.sleep(0.01)
-        time.sleep(0.05)  # the batches that found nothing left to do end too
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the batches that found nothing left to do end too
         if not _unfinished(data_dir, feedback_only=True):
             return
 
@@ -389,8 +439,6 @@ def feedback_under_test(request: pytest.FixtureRequest, seeded: Seed,
     FEEDBACK.load(data_dir, seeded, request.param)
     try:
         yield seeded
-        if FEEDBACK.app is not None:
-            _finish(data_dir)
     finally:
         shutdown_lifespans()
         FEEDBACK.unload()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from chorus.auth import Forbidden, Principal
 from chorus.contracts.vocabulary import Audience, Stage
 from chorus.errors import NotFound
+from feedback.anonymous import TOO_MANY
 from feedback.api.deps import Caller, LimitedCaller, MaybeCaller, State
 from feedback.api.schemas import (
     ConsultationIn,
@@ -112,7 +113,7 @@ async def read(consultation_id: UUID, state: State, caller: MaybeCaller) -> Cons
 
 
 @router.post("/consultations/{consultation_id}/feedback", status_code=status.HTTP_201_CREATED,
-             response_model=FeedbackOut)
+             response_model=FeedbackOut, responses=TOO_MANY)
 async def respond(consultation_id: UUID, body: FeedbackIn, state: State,
                   caller: LimitedCaller) -> FeedbackOut:
     """Respond to a consultation: signed in as a participant, anonymously to a public one,

@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
+from feedback.anonymous import TOO_MANY
 from feedback.api.deps import Caller, LimitedCaller, MaybeCaller, State
 from feedback.api.schemas import (
     ModerationIn,
@@ -23,7 +24,8 @@ from feedback.tables import story_index, story_organisations
 router = APIRouter(prefix="/v1", tags=["stories"])
 
 
-@router.post("/stories", status_code=status.HTTP_201_CREATED, response_model=StoryOut)
+@router.post("/stories", status_code=status.HTTP_201_CREATED, response_model=StoryOut,
+             responses=TOO_MANY)
 async def share(body: StoryIn, state: State, caller: LimitedCaller) -> StoryOut:
     """Share a story about a service, signed in or anonymously. Nobody else sees it until
     the network's moderators have read it; what is then published is scrubbed of names,
