@@ -6,7 +6,10 @@ throwaway PostgreSQL database, then measures on each (see `rebuild`): the floor 
 every event, decoding nothing), rebuilding the `Accountability` projection from position
 0, and the metrics of one organisation and one network afterwards. It writes
 `bench/results/feedback_metrics.json` and prints a table. Generating the store is not
-measured; on 2 cores the whole run takes about an hour, most of it rebuilding.
+measured, and it is most of a run: some 45 minutes for 1,000,000 events into both
+databases on 2 (shared) cores, beside a few minutes of rebuilding. With `--workdir DIR`
+the store stays in DIR, and a later run with the same `--events` and `--seed` measures it
+again without generating it.
 
 `--events 3000 --databases sqlite --results DIR` is a smoke run of a few seconds.
 `--profile FILE` profiles one more rebuild (on the first database) with cProfile, writes
@@ -44,7 +47,7 @@ from bench.report import (
     to_json,
 )
 from chorus.contracts import events_topic
-from chorus.devservers.postgres import LocalPostgres, find_pg_bin
+from chorus.devservers.postgres import LocalPostgres, ensure_postgres_installed, find_pg_bin
 from chorus.migrations import upgrade
 from chorus.repository import EventCodec
 from chorus.store import Database, EventStore, NewEvent, RecordedEvent
@@ -57,6 +60,7 @@ LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 APPEND_BATCH = 1_000  # events per transaction while generating
 MIGRATIONS = Path(feedback.__file__).parent / "migrations"
 REPORTED_ONLY = "none, reported only (ratio = value / baseline)"
+KEPT = "store.json"  # in --workdir: what the databases there hold
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
@@ -73,14 +77,16 @@ def main(argv: Sequence[str] | None = None) -> Path:
         else:
             workdir = args.workdir
             workdir.mkdir(parents=True, exist_ok=True)
+        kept = _kept_store(workdir, args)
         urls = {"sqlite": f"sqlite+aiosqlite:///{workdir / 'feedback.db'}"}
         if "postgresql" in args.databases:
             progress("starting PostgreSQL")
             workdir.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root
-            postgres = stack.enter_context(LocalPostgres.start(workdir / "postgres"))
+            postgres = stack.enter_context(_postgres(workdir / "postgres"))
             urls["postgresql"] = postgres.create_database("bench_feedback")
         machine = _machine(args.databases)
-        document = asyncio.run(_run(args, {d: urls[d] for d in args.databases}, progress))
+        document = asyncio.run(_run(args, {d: urls[d] for d in args.databases}, workdir, kept,
+                                    progress))
     document["total_seconds"] = time.monotonic() - started
     path = _write(document, machine, args.results)
     print_table(BENCHMARK, document.pop("_figures"))
@@ -103,7 +109,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--results", type=Path, default=RESULTS_DIR,
                         help="directory for the result file (default: bench/results)")
     parser.add_argument("--workdir", type=Path, default=None,
-                        help="where the databases go (default: a temporary directory)")
+                        help="where the databases go and stay (default: a temporary "
+                             "directory); a later run with the same --events and --seed "
+                             "measures them again instead of generating them")
     parser.add_argument("--profile", type=Path, default=None,
                         help="profile one more rebuild with cProfile into this file")
     args = parser.parse_args(argv)
@@ -115,15 +123,21 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _run(args: argparse.Namespace, urls: dict[str, str],
-               progress: rebuild.Progress) -> dict[str, Any]:
+async def _run(args: argparse.Namespace, urls: dict[str, str], workdir: Path,
+               kept: dict[str, Any] | None, progress: rebuild.Progress) -> dict[str, Any]:
     stores = {name: await _open_store(url) for name, url in urls.items()}
     try:
         region = workload.Region(args.events, args.seed)
-        for store in stores.values():
-            async with store.db.transaction() as tx:
-                await region.record_directory(tx)
-        generation = await _generate(region, list(stores.values()), progress)
+        if kept is None:
+            for store in stores.values():
+                async with store.db.transaction() as tx:
+                    await region.record_directory(tx)
+            generation = await _generate(region, list(stores.values()), progress)
+            _keep(workdir, args, list(stores), region, generation)
+        else:
+            progress(f"reusing the store of {args.events:,} events kept in {workdir}")
+            region.counts.update(kept["counts"])
+            generation = kept["generation"]
         scopes = [("network", nw.network_id) for nw in region.networks]
         scopes += [("organisation", o.organisation_id)
                    for nw in region.networks for o in nw.organisations]
@@ -142,6 +156,42 @@ async def _run(args: argparse.Namespace, urls: dict[str, str],
     finally:
         for store in stores.values():
             await store.db.dispose()
+
+
+def _kept_store(workdir: Path, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The store a finished earlier run left in `workdir`, if it is the one asked for."""
+    marker = workdir / KEPT
+    if marker.exists():
+        kept: dict[str, Any] = json.loads(marker.read_text())
+        if (kept["events"], kept["seed"]) == (args.events, args.seed) and set(
+                args.databases) <= set(kept["databases"]):
+            return kept
+    elif not any(workdir / name for name in ("feedback.db", "postgres")
+                 if (workdir / name).exists()):
+        return None
+    raise SystemExit(f"{workdir} holds another store (or an unfinished one): remove it, or "
+                     "give another --workdir")
+
+
+def _keep(workdir: Path, args: argparse.Namespace, databases: list[str],
+          region: workload.Region, generation: dict[str, Any]) -> None:
+    """Say what `workdir` now holds, so that a later run with the same --events and --seed
+    can measure it again without generating it."""
+    (workdir / KEPT).write_text(json.dumps({
+        "events": args.events, "seed": args.seed, "databases": databases,
+        "counts": dict(region.counts), "generation": generation}, indent=2))
+
+
+def _postgres(directory: Path) -> LocalPostgres:
+    """A new server in `directory`, or the one an earlier run left there, started again."""
+    conf = directory / "data" / "postgresql.conf"
+    if not conf.exists():
+        return LocalPostgres.start(directory)
+    port = [line for line in conf.read_text().splitlines() if line.startswith("port = ")][-1]
+    server = LocalPostgres(ensure_postgres_installed(), directory.resolve(),
+                           int(port.removeprefix("port = ")))
+    server.start_again()
+    return server
 
 
 async def _open_store(url: str) -> EventStore:

@@ -9,7 +9,7 @@ can run while the service runs: the runner simply starts again from the beginnin
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,6 +31,16 @@ class Projection(Protocol):
     def tables(self) -> Sequence[Table]: ...
 
     async def apply(self, tx: Transaction, event: RecordedEvent) -> None: ...
+
+
+@runtime_checkable
+class BatchProjection(Projection, Protocol):
+    """A read model that applies a whole batch at once (in store order), so that it can
+    write each table with one statement per batch instead of one per event. The runner
+    prefers `apply_batch` when a projection has it; the result must be the same as
+    applying the events one by one."""
+
+    async def apply_batch(self, tx: Transaction, events: Sequence[RecordedEvent]) -> None: ...
 
 
 class ProjectionRunner:
@@ -63,8 +73,11 @@ class ProjectionRunner:
         async with self.db.transaction() as tx:
             position = await self._lock_position(tx)
             batch = await self.store.read_all(tx, position, self.batch_size)
-            for event in batch:
-                await self.projection.apply(tx, event)
+            if isinstance(self.projection, BatchProjection):
+                await self.projection.apply_batch(tx, batch)
+            else:
+                for event in batch:
+                    await self.projection.apply(tx, event)
             if batch:
                 await _set_position(tx, self.projection.name, batch[-1].position)
         return len(batch)

@@ -8,6 +8,8 @@ from typing import NoReturn
 
 log = logging.getLogger(__name__)
 
+FINISH_WITHIN = 10.0  # seconds a cancelled worker gives the step under way to finish
+
 
 async def wait_for_wake(wake: asyncio.Event, seconds: float) -> None:
     """Return when `wake` is set or after `seconds`, whichever comes first."""
@@ -41,12 +43,22 @@ async def work_in_batches(
     name: str,
 ) -> NoReturn:
     """Run `step` until cancelled: again at once while it fills whole batches, otherwise on
-    `wake` or after `poll_interval`; after a failure, with exponential backoff."""
+    `wake` or after `poll_interval`; after a failure, with exponential backoff.
+
+    Cancelled during a step, it lets that step finish (for up to `FINISH_WITHIN` seconds)
+    before stopping: a transaction cut off midway can leave SQLite's write lock held until
+    its connection is collected, and then the next writer waits out the busy timeout."""
     backoff = Backoff()
     while True:
         wake.clear()
+        batch = asyncio.ensure_future(step())
         try:
-            done = await step()
+            done = await asyncio.shield(batch)
+        except asyncio.CancelledError:
+            with suppress(Exception, asyncio.CancelledError):
+                async with asyncio.timeout(FINISH_WITHIN):
+                    await batch
+            raise
         except Exception as error:  # a database or broker away: wait and try again
             log.warning("%s failed, retrying: %s", name, error)
             await backoff.sleep()
