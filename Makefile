@@ -17,7 +17,7 @@ lint: setup
 	$(UV) run --frozen ruff check .
 
 typecheck: setup
-	$(UV) run --frozen mypy shared/chorus services/registry/registry services/opportunities/opportunities services/feedback/feedback
+	$(UV) run --frozen mypy shared/chorus services/registry/registry services/opportunities/opportunities services/feedback/feedback services/notifications/notifications
 
 unit: setup
 	$(UV) run --frozen pytest tests/unit tests/kernel -m "not postgres and not kafka"

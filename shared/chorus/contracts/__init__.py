@@ -7,6 +7,7 @@ importing this package registers them all. Contracts never carry personal data.
 # Every module of contracts is imported here so that importing the package
 # registers the whole published language. Add each new service's module.
 from chorus.contracts import feedback as feedback
+from chorus.contracts import notifications as notifications
 from chorus.contracts import opportunities as opportunities
 from chorus.contracts import registry as registry
 from chorus.contracts.base import Contract

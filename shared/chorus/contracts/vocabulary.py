@@ -318,3 +318,27 @@ class ChangeStatus(StrEnum):
     PLANNED = "planned"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+
+
+class DeliveryChannel(StrEnum):
+    """How something reached its recipient: a partner's webhook, or a person's e-mail (SMS
+    and letters have room here when they come)."""
+
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class Frequency(StrEnum):
+    """How often a participant wants to hear: at once, or gathered into one digest."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class DisabledBecause(StrEnum):
+    """Why a partner's webhook endpoint stopped receiving: it said it is gone (HTTP 410), or
+    it kept failing for five days."""
+
+    GONE = "gone"
+    FAILING = "failing"

@@ -1,0 +1,1 @@
+"""Chorus notifications: partner webhooks, and telling people what matters to them."""

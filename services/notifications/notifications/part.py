@@ -1,0 +1,21 @@
+"""What each half of the service (partner webhooks, people) hands the composition root."""
+
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chorus.envelope import Envelope
+from chorus.store.database import Transaction
+
+Heard = Callable[[Transaction, Envelope], Awaitable[None]]
+Worker = Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One half of the service, composed: the state its routes read, what it does with each
+    event the service consumes (in the inbox's transaction), and its background workers."""
+
+    state: object
+    heard: Heard
+    workers: Sequence[Worker] = field(default=())

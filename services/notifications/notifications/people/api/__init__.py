@@ -1,0 +1,5 @@
+"""HTTP routes."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []
