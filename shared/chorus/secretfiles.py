@@ -8,6 +8,10 @@ import secrets
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chorus.settings import Settings
 
 
 def read_or_create(path: Path, make: Callable[[], str]) -> str:
@@ -33,3 +37,20 @@ def _create(path: Path, text: str) -> None:
             os.link(draft, path)
     finally:
         draft.unlink(missing_ok=True)
+
+
+SERVICES_WITH_KEYS = ("notifications",)
+"""The services that call another with a service token (exchanged for their API key)."""
+
+
+def service_api_keys(settings: "Settings") -> dict[str, str]:
+    """Every service's API key by name: as configured (`CHORUS_SERVICE_KEYS`); in
+    development, one made once per service and kept in a 0600 file of the data directory."""
+    keys = {name: key.get_secret_value() for name, key in settings.service_keys.items()}
+    if settings.environment == "development":
+        for name in SERVICES_WITH_KEYS:
+            if name not in keys:
+                keys[name] = read_or_create(
+                    settings.data_dir / f"{name}-api-key",
+                    lambda: f"chorus_service_{secrets.token_urlsafe(24)}\n").strip()
+    return keys

@@ -6,6 +6,7 @@ from chorus.auth import Principal, Role, SigningKey, TokenIssuer, TokenVerifier
 from chorus.contracts.vocabulary import Method, ParticipantRole, Topic
 from chorus.crypto import KeyRing, MasterKey
 from chorus.repository import EventCodec
+from chorus.secretfiles import service_api_keys
 from chorus.service import Kernel, ServiceParts, ServiceSpec
 from registry.api import routers
 from registry.application import CreateNetwork, JoinOrganisation, Registry
@@ -27,8 +28,7 @@ def compose(kernel: Kernel) -> ServiceParts:
         participants=Participants(kernel.db, kernel.store, keys),
         access=Access(kernel.db, kernel.store, keys, issuer,
                       admin_key=admin_api_key(kernel.settings),
-                      service_keys={name: key.get_secret_value()
-                                    for name, key in kernel.settings.service_keys.items()}),
+                      service_keys=service_api_keys(kernel.settings)),
         issuer=issuer,
     )
 
