@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         description="Where to fetch the public keys that check access tokens (registry's "
         "`/.well-known/jwks.json`). Default: the public half of the signing key.",
     )
+    notifications_url: str | None = Field(
+        default=None,
+        description="Where the notifications service answers (the registry sends sign-in codes "
+        "through it). Default: the notifications service of this machine's `chorus up`.",
+    )
     service_keys: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="API keys of other Chorus services by name, as JSON "

@@ -17,6 +17,7 @@ from registry.domain import EVENT_TYPES, Consent, OrganisationKind, Profile
 from registry.messaging import PUBLIC, to_public
 from registry.projections import Directory
 from registry.secrets_file import admin_api_key
+from registry.sign_in_codes import code_sender
 
 
 def compose(kernel: Kernel) -> ServiceParts:
@@ -28,7 +29,8 @@ def compose(kernel: Kernel) -> ServiceParts:
         participants=Participants(kernel.db, kernel.store, keys),
         access=Access(kernel.db, kernel.store, keys, issuer,
                       admin_key=admin_api_key(kernel.settings),
-                      service_keys=service_api_keys(kernel.settings)),
+                      service_keys=service_api_keys(kernel.settings),
+                      send_code=code_sender(kernel.settings, issuer)),
         issuer=issuer,
     )
 
