@@ -1,10 +1,10 @@
 """Participants' routes: sign up, see and change your record, pause, leave, be forgotten."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from chorus.auth import Principal, Role, authenticate, require
@@ -240,10 +240,14 @@ class ContactOut(BaseModel):
 @router.get("/internal/v1/participants/{participant_id}/contact", response_model=ContactOut,
             tags=["internal"],
             dependencies=[Depends(require(Role.SERVICE))])
-async def contact(participant_id: UUID, participants: ParticipantsDep) -> ContactOut:
+async def contact(participant_id: UUID, participants: ParticipantsDep,
+                  purpose: Annotated[Literal["notice", "sign_in"], Query(
+                      description="`sign_in`: for a sign-in code the person asked for, which "
+                      "reaches them even while paused")] = "notice") -> ContactOut:
     """How to reach a participant now, for the notifications service only. Someone paused,
-    left or erased cannot be reached."""
-    view = await participants.contact(participant_id)
+    left or erased cannot be reached, except by a sign-in code they asked for (not when
+    erased)."""
+    view = await participants.contact(participant_id, sign_in=purpose == "sign_in")
     return ContactOut(participant_id=participant_id, name=view.details["name"],
                       email=view.details["email"], phone=view.details["phone"],
                       channels=list(view.participant.consent.contact_channels),

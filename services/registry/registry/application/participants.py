@@ -100,13 +100,15 @@ class Participants:
             participant = await self._visible(tx, participant_id, actor)
             return await self._view(tx.conn, participant)
 
-    async def contact(self, participant_id: UUID) -> ParticipantView:
-        """Contact details for a service about to send something, if the person is reachable."""
+    async def contact(self, participant_id: UUID, *, sign_in: bool = False) -> ParticipantView:
+        """Contact details for a service about to send something, if the person is reachable.
+        A sign-in code reaches someone paused or gone too (they asked for it, to come back);
+        nothing reaches someone erased."""
         async with self.db.transaction() as tx:
             participant = await self.participants.get(tx, str(participant_id))
             if participant.status == "erased":
                 raise NotFound(f"participant {participant_id} does not exist")
-            if not participant.active_on(self.clock().date()):
+            if not sign_in and not participant.active_on(self.clock().date()):
                 raise Gone(f"participant {participant_id} is {participant.status}: "
                            "they must not be contacted")
             return await self._view(tx.conn, participant)

@@ -1,0 +1,1 @@
+"""Adapters: the templates, the mail server and the registry."""
