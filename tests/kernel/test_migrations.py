@@ -13,6 +13,9 @@ from chorus.store.schema import metadata as kernel_metadata
 from feedback import projections as feedback_projections
 from feedback import tables as feedback_tables
 from feedback.bootstrap import service as feedback
+from notifications.bootstrap import service as notifications
+from notifications.people import tables as people_tables
+from notifications.webhooks import tables as webhook_tables
 from opportunities import projections as opportunities_projections
 from opportunities import tables as opportunities_tables
 from opportunities.bootstrap import service as opportunities
@@ -25,6 +28,7 @@ SERVICES = {
     "opportunities": (opportunities, (opportunities_projections.metadata,
                                       opportunities_tables.metadata)),
     "feedback": (feedback, (feedback_projections.metadata, feedback_tables.metadata)),
+    "notifications": (notifications, (webhook_tables.metadata, people_tables.metadata)),
 }
 
 

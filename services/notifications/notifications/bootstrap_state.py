@@ -4,12 +4,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from notifications.people.state import People
 from notifications.settings import NotificationSettings
+from notifications.webhooks.state import WebhooksState
 
 
 @dataclass(frozen=True)
 class NotificationsState:
-    webhooks: object  # the webhook half's state (see notifications.webhooks)
-    people: object  # the people half's state (see notifications.people)
+    webhooks: WebhooksState
+    people: People
     settings: NotificationSettings
     clock: Callable[[], datetime]

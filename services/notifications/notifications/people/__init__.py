@@ -17,7 +17,7 @@ from notifications.settings import NotificationSettings
 
 
 def compose(kernel: Kernel, settings: NotificationSettings,
-            clock: Callable[[], datetime]) -> Part:
+            clock: Callable[[], datetime]) -> Part[People]:
     people = People(kernel, settings, clock)
     return Part(state=people, heard=people.heard, workers=[people.work])
 
