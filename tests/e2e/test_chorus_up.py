@@ -1,13 +1,18 @@
 """`chorus up` as a user runs it: the embedded default, and Kafka with PostgreSQL."""
 
+import email
+import email.policy
+import mailbox
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -57,6 +62,28 @@ def wait_for_learning(feedback: str) -> bool:
     return True
 
 
+def wait_for_mail(maildir: Path, address: str) -> list[str]:
+    """The sign-in codes e-mailed to `address` (the embedded default keeps mail in a Maildir)."""
+    deadline = time.monotonic() + 20
+    while not (codes := sign_in_codes(maildir, address)):
+        assert time.monotonic() < deadline, f"no sign-in code for {address} in {maildir}"
+        time.sleep(0.2)
+    return codes
+
+
+def sign_in_codes(maildir: Path, address: str) -> list[str]:
+    if not maildir.exists():
+        return []
+    box = mailbox.Maildir(maildir, create=False)
+    codes: list[str] = []
+    for key in box.iterkeys():
+        message = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+        body = message.get_body(("plain",)) if isinstance(message, EmailMessage) else None
+        if address in str(message["To"]) and isinstance(body, EmailMessage):
+            codes += re.findall(r"\b\d{6}\b", str(body.get_content()))
+    return codes
+
+
 def wait_for_networks(base: str, count: int, headers: dict[str, str]) -> list[dict]:
     deadline = time.monotonic() + 20
     while len(found := httpx.get(f"{base}/v1/networks", headers=headers).json()) < count:
@@ -79,6 +106,14 @@ def test_the_embedded_default_starts_with_the_demo_region_and_keeps_it(tmp_path:
         assert [c["title"] for c in changes["items"]] == ["Clearer discharge letters"]
         learning = httpx.get(f"{feedback}/v1/learning", params={"q": "discharge"}).json()
         assert learning["total"] == 1 or wait_for_learning(feedback)
+        notifications = base.rsplit(":", 1)[0] + f":{int(base.rsplit(':', 1)[1]) + 3}"
+        assert httpx.get(f"{notifications}/healthz/ready").status_code == 200
+        asked = httpx.post(f"{base}/v1/auth/participant-code", json={"email": "sam@example.org"})
+        assert asked.status_code == 202
+        [code] = wait_for_mail(tmp_path / ".chorus" / "data" / "mail", "sam@example.org")
+        signed_in = httpx.post(f"{base}/v1/auth/participant-token",
+                               json={"email": "sam@example.org", "code": code})
+        assert signed_in.status_code == 200, signed_in.text
     with chorus_up(cwd=tmp_path) as (base, banner):  # a restart keeps data, seeds nothing
         assert any("demo data already present" in line for line in banner)
         assert len(wait_for_networks(base, 1, headers)) == 1  # the same admin key still works
@@ -90,7 +125,7 @@ def test_kafka_and_postgresql_are_one_switch_away(
     tmp_path: Path, kafka_broker: KafkaBroker, postgres_server: object,
 ) -> None:
     name = f"up_{random.randrange(10**6)}"
-    for service in ("registry", "opportunities", "feedback"):  # one database per service
+    for service in ("registry", "opportunities", "feedback", "notifications"):  # one each
         postgres_server.create_database(f"{name}_{service}")  # type: ignore[attr-defined]
     url = postgres_server.url(name + "_{service}", driver="postgresql")  # type: ignore[attr-defined]
     with chorus_up("--kafka", kafka_broker.bootstrap_servers, "--database-url", url,

@@ -66,7 +66,7 @@ async def _seed_demo_region(state: RegistryState) -> list[str]:
                         topics=(Topic.CARERS,), postcode_district="LS6"),
         consent=Consent()), None)
     lines.append("demo participant: sam@example.org (ask for a sign-in code: it is printed "
-                 "here in the console)")
+                 "here in the console, and e-mailed into the Maildir <data dir>/mail)")
     return lines
 
 
