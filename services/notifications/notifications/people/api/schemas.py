@@ -1,10 +1,18 @@
 """The shapes the people half's API takes and gives."""
 
 from datetime import datetime, time
-from typing import Self
+from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import RowMapping
 
 from chorus.contracts.vocabulary import Frequency
@@ -16,9 +24,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+LocalTime = Annotated[time, WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+    "examples": ["21:30"], "description": "A local time of day, hh:mm, without a time zone."})]
+
+
 class QuietHoursIn(Strict):
-    start: time = Field(description="Local time they begin, e.g. '21:30'.", examples=["21:30"])
-    end: time = Field(description="Local time they end, e.g. '07:00'; may be the next "
+    start: LocalTime = Field(description="Local time they begin, e.g. '21:30'.", examples=["21:30"])
+    end: LocalTime = Field(description="Local time they end, e.g. '07:00'; may be the next "
                       "morning.", examples=["07:00"])
 
     @field_validator("start", "end")
@@ -53,8 +66,8 @@ class PreferencesIn(Strict):
 
 
 class QuietHoursOut(BaseModel):
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class PreferencesOut(BaseModel):

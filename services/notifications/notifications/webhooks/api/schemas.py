@@ -121,7 +121,7 @@ class SubscriptionPage(BaseModel):
 
 class RotationIn(Strict):
     overlap_seconds: int = Field(
-        default=DAY, ge=0, le=int(MAX_OVERLAP.total_seconds()),
+        default=DAY, strict=True, ge=0, le=int(MAX_OVERLAP.total_seconds()),
         description="How long the old secret keeps signing beside the new one (both "
         "signatures are sent), so receivers can switch without missing a delivery.")
 
