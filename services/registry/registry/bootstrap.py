@@ -50,12 +50,14 @@ async def _seed_demo_region(state: RegistryState) -> list[str]:
     admin = Principal(subject="demo-seed", role=Role.NETWORK_ADMIN)
     lines = [f"demo network: {network.created.name} ({network_id})",
              f"admin API key:  {state.access.admin_key}"]
-    members = [("Example Valley NHS Foundation Trust", OrganisationKind.NHS_TRUST, "RXX"),
-               ("Healthwatch Example", OrganisationKind.HEALTHWATCH, None),
-               ("Example Carers Centre", OrganisationKind.CHARITY, None)]
-    for name, kind, ods in members:
+    members = [("Example Valley NHS Foundation Trust", OrganisationKind.NHS_TRUST, "RXX",
+                "digital@valley-trust.example.org"),
+               ("Healthwatch Example", OrganisationKind.HEALTHWATCH, None,
+                "enquiries@healthwatch.example.org"),
+               ("Example Carers Centre", OrganisationKind.CHARITY, None, None)]
+    for name, kind, ods, contact_email in members:
         organisation = await state.directory.join_organisation(
-            JoinOrganisation(network_id, name, kind, ods))
+            JoinOrganisation(network_id, name, kind, ods, contact_email))
         key = await state.access.create_api_key(organisation.joined.organisation_id,
                                                 "demo key", admin)
         lines.append(f"{name} API key: {key.secret}")

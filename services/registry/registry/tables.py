@@ -2,7 +2,8 @@
 
 They hold what must be checked at once rather than eventually: which e-mail addresses
 are taken (as keyed hashes, never the address), organisation API keys (hashed), and
-pending one-time sign-in codes (hashed).
+pending one-time sign-in codes (hashed); and each organisation's contact address, which
+is kept here only and never put in an event.
 """
 
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, Uuid
@@ -35,4 +36,12 @@ sign_in_codes = Table(
     Column("code_hash", LargeBinary, nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False),
+)
+
+organisation_contacts = Table(
+    "organisation_contacts", metadata,
+    Column("organisation_id", Uuid, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
 )

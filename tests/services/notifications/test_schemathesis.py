@@ -281,6 +281,7 @@ async def _start(running: AsyncExitStack, settings: Settings) -> Any:
     await running.enter_async_context(
         notifications_app.router.lifespan_context(notifications_app))
     notifications_app.state.service.people.registry.http = contacts
+    notifications_app.state.service.webhooks.telling.registry.http = contacts
     return notifications_app
 
 
@@ -550,6 +551,7 @@ async def seeded(loopback: Loopback,
                 transport=httpx.ASGITransport(app=notifications_app),
                 base_url="http://notifications", event_hooks={"response": [keep]}))
             notifications_app.state.service.people.registry.http = contacts
+            notifications_app.state.service.webhooks.telling.registry.http = contacts
             region = PeopleRegion(Registry(registry_http, registry_app), http,
                                   opportunities_app, feedback_http, feedback_app,
                                   notifications_http, notifications_app, loopback.mail,

@@ -273,7 +273,11 @@ async def webhook_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
                 client(registry_app, "registry") as registry_http, \
                 client(opportunities_app, "opportunities") as http, \
                 client(feedback_app, "feedback") as feedback_http, \
-                client(notifications_app, "notifications") as notifications_http:
+                client(notifications_app, "notifications") as notifications_http, \
+                client(registry_app, "registry") as contacts:
+            # the organisation's address, when an endpoint is disabled, comes from the
+            # registry in this process
+            notifications_app.state.service.webhooks.telling.registry.http = contacts
             region = WebhookRegion(Registry(registry_http, registry_app), http,
                                    opportunities_app, feedback_http, feedback_app,
                                    notifications_http, notifications_app, receiver)

@@ -123,3 +123,75 @@ async def test_a_registry_in_trouble_means_try_later() -> None:
             await RegistryContacts("http://registry", "key", http=http).contact(uuid4())
     with pytest.raises(RegistryUnavailable):
         await RegistryContacts("http://registry", None).contact(uuid4())
+
+
+class FakeOrganisations:
+    """The registry's organisation contact route: answers `statuses` in turn, then 200."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.exchanges = 0
+        self.asked: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/auth/token":
+            self.exchanges += 1
+            return httpx.Response(200, json={"access_token": f"t{self.exchanges}",
+                                             "expires_in": 900})
+        self.asked.append(request.url.path)
+        status = self.statuses.pop(0) if self.statuses else 200
+        if status == 200:
+            assert request.headers["authorization"] == f"Bearer t{self.exchanges}"
+            return httpx.Response(200, json={"organisation_id": str(uuid4()),
+                                             "name": "Example Trust",
+                                             "email": "digital@trust.example.org"})
+        return httpx.Response(status, json={"detail": "organisation x has no contact e-mail "
+                                                      "address"})
+
+
+async def test_an_organisations_address_comes_with_the_kept_service_token() -> None:
+    fake = FakeOrganisations()
+    organisation_id = uuid4()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
+        contacts = RegistryContacts("http://registry/", "chorus_service_key", http=http)
+        first = await contacts.organisation_contact(organisation_id)
+        await contacts.organisation_contact(uuid4())
+    assert (first.name, first.email) == ("Example Trust", "digital@trust.example.org")
+    assert fake.asked[0] == f"/internal/v1/organisations/{organisation_id}/contact"
+    assert fake.exchanges == 1
+
+
+async def test_a_refused_token_is_renewed_once() -> None:
+    fake = FakeOrganisations(401)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
+        contact = await RegistryContacts("http://registry", "key", http=http
+                                         ).organisation_contact(uuid4())
+    assert contact.email == "digital@trust.example.org" and fake.exchanges == 2
+
+
+async def test_an_organisation_without_an_address_is_unreachable() -> None:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(FakeOrganisations(404))) as http:
+        with pytest.raises(Unreachable, match="no contact e-mail address"):
+            await RegistryContacts("http://registry", "key", http=http).organisation_contact(
+                uuid4())
+
+
+@pytest.mark.parametrize("statuses", [(503,), (401, 401)])
+async def test_a_registry_that_cannot_say_means_try_later(statuses: tuple[int, ...]) -> None:
+    transport = httpx.MockTransport(FakeOrganisations(*statuses))
+    async with httpx.AsyncClient(transport=transport) as http:
+        with pytest.raises(RegistryUnavailable):
+            await RegistryContacts("http://registry", "key", http=http).organisation_contact(
+                uuid4())
+
+
+async def test_an_odd_answer_means_try_later() -> None:
+    def odd(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/auth/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 900})
+        return httpx.Response(200, content=b"<html>not json</html>")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(odd)) as http:
+        with pytest.raises(RegistryUnavailable, match="unexpected"):
+            await RegistryContacts("http://registry", "key", http=http).organisation_contact(
+                uuid4())

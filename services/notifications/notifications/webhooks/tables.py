@@ -5,7 +5,10 @@ Written in the same transaction as the events they follow:
   (network, patterns, endpoint, sealed secrets, status, how long it has been failing);
 - `webhook_deliveries`: one row per event per matching subscription, written in the
   inbox's transaction; the dispatcher leases due rows, sends them and records the attempt;
-- `webhook_attempts`: every attempt of every delivery, for the delivery log.
+- `webhook_attempts`: every attempt of every delivery, for the delivery log;
+- `webhook_organisation_letters`: the e-mail each disabled subscription's organisation is
+  owed, written with the disabling, then claimed, sent and recorded by its worker (never
+  the address: that is asked of the registry at send time).
 
 Written by the consumer of registry events, in the inbox's transaction:
 - `webhook_organisations`: which network each member organisation belongs to.
@@ -90,4 +93,18 @@ organisations = Table(
     Column("organisation_id", Uuid, primary_key=True),
     Column("network_id", Uuid, nullable=False),
     Column("member", Boolean, nullable=False),
+)
+
+letters = Table(
+    "webhook_organisation_letters", metadata,
+    Column("subscription_id", Uuid, primary_key=True),
+    Column("organisation_id", Uuid, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("tries", Integer, nullable=False),
+    Column("next_try_at", UtcDateTime(), nullable=True),
+    Column("claimed_until", UtcDateTime(), nullable=True),
+    Column("told_at", UtcDateTime(), nullable=True),
+    Column("reason", String(200), nullable=True),  # why not (yet) told
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_webhook_organisation_letters_due", "status", "next_try_at"),
 )

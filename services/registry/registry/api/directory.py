@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 from chorus.auth import Role, require
 from registry.api.deps import Caller, DirectoryDep
 from registry.application import CreateNetwork, JoinOrganisation
+from registry.application.directory import OrganisationContact
 from registry.domain import Network, Organisation, OrganisationKind
+from registry.fields import Email
 from registry.projections import networks, organisations
 
 router = APIRouter(prefix="/v1", tags=["networks and organisations"])
+internal_router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
 ADMIN_ONLY = [Depends(require(Role.NETWORK_ADMIN))]
 
@@ -39,6 +42,27 @@ class OrganisationCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Example NHS Foundation Trust"])
     kind: OrganisationKind
     ods_code: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3,10}$", examples=["RX1"])
+    contact_email: Email | None = Field(
+        default=None, examples=["digital@trust.example.org"],
+        description="The mailbox its staff want platform messages at (e.g. that a webhook "
+        "endpoint was disabled). Kept in the registry only; change it with PUT "
+        "/v1/organisations/{organisation_id}/contact.")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Email = Field(examples=["digital@trust.example.org"])
+
+
+class ContactOut(BaseModel):
+    organisation_id: UUID
+    name: str
+    email: str
+
+    @classmethod
+    def of(cls, contact: OrganisationContact) -> "ContactOut":
+        return cls(organisation_id=contact.organisation_id, name=contact.name,
+                   email=contact.email)
 
 
 class OrganisationPublic(BaseModel):
@@ -88,7 +112,8 @@ async def join_organisation(body: OrganisationCreate, registry: DirectoryDep,
                             caller: Caller) -> OrganisationPublic:
     """Register an organisation as a member of a network."""
     organisation = await registry.join_organisation(
-        JoinOrganisation(body.network_id, body.name, body.kind, body.ods_code), caller)
+        JoinOrganisation(body.network_id, body.name, body.kind, body.ods_code,
+                         body.contact_email), caller)
     return _organisation(organisation)
 
 
@@ -111,3 +136,19 @@ async def leave_network(organisation_id: UUID, registry: DirectoryDep,
                         caller: Caller) -> OrganisationPublic:
     """An organisation leaves its network: its staff and keys lose access at once."""
     return _organisation(await registry.leave_network(organisation_id, caller))
+
+
+@router.put("/organisations/{organisation_id}/contact", response_model=ContactOut)
+async def change_contact(organisation_id: UUID, body: ContactIn, registry: DirectoryDep,
+                         caller: Caller) -> ContactOut:
+    """Set the mailbox the organisation's staff want platform messages at. For its own
+    staff, or an admin of its network."""
+    return ContactOut.of(await registry.change_contact(organisation_id, body.email, caller))
+
+
+@internal_router.get("/organisations/{organisation_id}/contact", response_model=ContactOut,
+                     dependencies=[Depends(require(Role.SERVICE))])
+async def organisation_contact(organisation_id: UUID, registry: DirectoryDep) -> ContactOut:
+    """Where to write to a member organisation now, for the notifications service only. 404
+    if it is not a member, or has given no address."""
+    return ContactOut.of(await registry.contact(organisation_id))

@@ -8,6 +8,7 @@ shows them as sent); the greeting by name is added only to the e-mail, at send t
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -72,7 +73,10 @@ class Letters:
         one an e-mail can go to."""
         message = EmailMessage()
         message["From"] = sender
-        message["To"] = Address(display_name=" ".join(name.split()), addr_spec=address)
+        try:
+            message["To"] = Address(display_name=" ".join(name.split()), addr_spec=address)
+        except HeaderParseError as error:
+            raise ValueError(f"not an address an e-mail can go to: {error}") from error
         message["Subject"] = wording.title
         message["Message-ID"] = make_msgid(domain="chorus.localhost")
         message["Auto-Submitted"] = "auto-generated"

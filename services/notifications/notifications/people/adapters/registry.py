@@ -63,6 +63,30 @@ class RegistryContacts:
             raise RegistryUnavailable(f"registry answered {response.status_code}")
         return _contact(response.json())
 
+    async def organisation_contact(self, organisation_id: UUID) -> Contact:
+        """The mailbox a member organisation's staff want platform messages at, asked for
+        now; Unreachable if it has none, has left or is unknown, RegistryUnavailable if the
+        registry could not say."""
+        url = f"{self.base_url}/internal/v1/organisations/{organisation_id}/contact"
+        try:
+            for _ in range(2):  # a refused token (keys rotated) is renewed once
+                token = await self._service_token()
+                response = await self._client().get(
+                    url, headers={"Authorization": f"Bearer {token}"})
+                if response.status_code != 401:
+                    break
+                self._token = None
+            body = response.json() if response.status_code == 200 else None
+        except httpx.HTTPError as error:
+            raise RegistryUnavailable(f"registry unreachable: {type(error).__name__}") from error
+        except ValueError:
+            raise RegistryUnavailable("registry answered with something unexpected") from None
+        if response.status_code in (404, 410):
+            raise Unreachable(_detail(response) or f"registry answered {response.status_code}")
+        if response.status_code != 200:
+            raise RegistryUnavailable(f"registry answered {response.status_code}")
+        return _contact(body)
+
     async def close(self) -> None:
         if self._owned is not None:
             await self._owned.aclose()

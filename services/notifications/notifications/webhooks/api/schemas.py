@@ -88,6 +88,12 @@ class SubscriptionOut(BaseModel):
     previous_secret_valid_until: datetime | None = Field(
         description="After a rotation: until when the old secret signs beside the new one.")
     created_at: datetime
+    organisation_told_at: datetime | None = Field(
+        description="Once disabled: when the organisation's contact address "
+        "was e-mailed about it (null until then, or if it could not be).")
+    organisation_not_told_because: str | None = Field(
+        description="Once disabled: why the organisation could not be e-mailed "
+        "about it (e.g. it has no contact address); it is not tried again.")
 
     @classmethod
     def of(cls, view: SubscriptionView) -> Self:
@@ -101,7 +107,8 @@ class SubscriptionOut(BaseModel):
             description=view.description, status=view.status, disabled=disabled,
             failing_since=view.failing_since,
             previous_secret_valid_until=view.previous_secret_valid_until,
-            created_at=view.created_at)
+            created_at=view.created_at, organisation_told_at=view.organisation_told_at,
+            organisation_not_told_because=view.organisation_not_told_because)
 
 
 class SubscriptionCreatedOut(SubscriptionOut):

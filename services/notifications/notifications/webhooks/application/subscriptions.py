@@ -4,16 +4,18 @@ disabled when their endpoint is gone or keeps failing.
 An organisation's staff manage its subscriptions; so may an admin of its network. A
 subscription receives its organisation's own network's events, nothing else. The secret is
 made here, returned once, and kept only sealed under the subscription's own key, which
-deleting the subscription shreds.
+deleting the subscription shreds. A disabling also notes that its organisation must be told
+(`application.telling`).
 """
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import RowMapping, func, insert, select, update
+from sqlalchemy import RowMapping, Select, case, func, insert, select, update
 
 from chorus.auth import Forbidden, Principal, Role
 from chorus.contracts.vocabulary import DisabledBecause
@@ -25,15 +27,17 @@ from chorus.store.database import Transaction
 from notifications.webhooks.addresses import ForbiddenDestination
 from notifications.webhooks.application.event_types import checked_event_types
 from notifications.webhooks.application.storage import locking
+from notifications.webhooks.application.telling import owe
 from notifications.webhooks.domain.delivery import DeliveryStatus
 from notifications.webhooks.domain.subscription import (
     SUBSCRIPTION_EVENTS,
     Subscription,
     SubscriptionStatus,
 )
+from notifications.webhooks.domain.telling import LetterStatus
 from notifications.webhooks.outbound import Outbound
 from notifications.webhooks.signing import new_secret
-from notifications.webhooks.tables import deliveries, organisations, subscriptions
+from notifications.webhooks.tables import deliveries, letters, organisations, subscriptions
 
 Clock = Callable[[], datetime]
 SECRET = "webhook secret"  # the purpose the secret is sealed for
@@ -65,6 +69,8 @@ class SubscriptionView:
     failing_since: datetime | None
     previous_secret_valid_until: datetime | None
     created_at: datetime
+    organisation_told_at: datetime | None = None
+    organisation_not_told_because: str | None = None
 
     @classmethod
     def of(cls, row: RowMapping) -> "SubscriptionView":
@@ -78,7 +84,8 @@ class SubscriptionView:
             disabled_detail=row["disabled_detail"], disabled_at=row["disabled_at"],
             failing_since=row["failing_since"],
             previous_secret_valid_until=row["previous_valid_until"],
-            created_at=row["created_at"])
+            created_at=row["created_at"], organisation_told_at=row.get("organisation_told_at"),
+            organisation_not_told_because=row.get("organisation_not_told_because"))
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ class Subscriptions:
         self.outbound = outbound
         self.clock = clock
         self.repository = Repository(store, EventCodec(SUBSCRIPTION_EVENTS), Subscription)
+        self.disabled = asyncio.Event()  # set once a disabling commits: someone must be told
 
     async def create(self, new: NewSubscription, actor: Principal) -> WithSecret:
         """Every check (who, which events, where) comes before anything is written."""
@@ -164,7 +172,7 @@ class Subscriptions:
         async with self.db.snapshot() as tx:
             total = (await tx.conn.execute(select(func.count()).select_from(t).where(
                 *conditions))).scalar_one()
-            rows = (await tx.conn.execute(select(t).where(*conditions).order_by(
+            rows = (await tx.conn.execute(_with_letter().where(*conditions).order_by(
                 t.c.created_at.desc(), t.c.subscription_id).limit(limit).offset(offset)
             )).mappings().all()
         return Page(total, [SubscriptionView.of(r) for r in rows])
@@ -210,13 +218,16 @@ class Subscriptions:
     async def disable_in(self, tx: Transaction, subscription_id: UUID,
                          because: DisabledBecause, detail: str) -> None:
         """Stop sending to an endpoint that is gone or kept failing; its organisation sees
-        why on the subscription, and its systems hear EndpointDisabled."""
+        why on the subscription, its systems hear EndpointDisabled, and its contact address
+        is e-mailed once this commits."""
         subscription = await self.repository.get(tx, str(subscription_id))
         if subscription.status != SubscriptionStatus.ACTIVE:
             return
         subscription.disable(because, detail, self.clock())
         await self.repository.save(tx, subscription)
         await self._set_status(tx, subscription)
+        await owe(tx, subscription_id, subscription.organisation_id, self.clock())
+        tx.after_commit(self.disabled.set)
 
     async def _set_status(self, tx: Transaction, subscription: Subscription) -> None:
         """Write the status down, and stop what was waiting to be sent."""
@@ -284,7 +295,7 @@ class Subscriptions:
         return await self.repository.get(tx, str(subscription_id))
 
     async def _view(self, tx: Transaction, subscription_id: UUID) -> SubscriptionView:
-        row = (await tx.conn.execute(select(subscriptions).where(
+        row = (await tx.conn.execute(_with_letter().where(
             subscriptions.c.subscription_id == subscription_id))).mappings().first()
         if row is None or row["status"] == SubscriptionStatus.DELETED:
             raise NotFound(f"subscription {subscription_id} does not exist")
@@ -295,3 +306,12 @@ class Subscriptions:
         if not may_manage(actor, view.organisation_id, view.network_id):
             raise Forbidden("only the organisation's staff, or its network's admins, manage "
                             "this subscription")
+
+
+def _with_letter() -> Select[Any]:
+    """Subscriptions, each with whether its organisation was told it was disabled."""
+    not_told = letters.c.status == LetterStatus.NOT_TOLD
+    return select(subscriptions, letters.c.told_at.label("organisation_told_at"), case(
+        (not_told, letters.c.reason), else_=None).label("organisation_not_told_because")
+    ).select_from(subscriptions.outerjoin(
+        letters, letters.c.subscription_id == subscriptions.c.subscription_id))
