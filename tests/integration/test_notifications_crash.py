@@ -126,7 +126,8 @@ async def platform(kafka_broker: KafkaBroker, postgres_server: PostgresServer,
         "CHORUS_ADMIN_API_KEY": ADMIN_KEY,
         "CHORUS_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
         "CHORUS_SMTP_HOST": "127.0.0.1", "CHORUS_SMTP_PORT": str(smtp.port),
-        "CHORUS_SMTP_STARTTLS": "false", "CHORUS_LOG_LEVEL": "WARNING"})
+        "CHORUS_SMTP_STARTTLS": "false", "CHORUS_LOG_LEVEL": "WARNING",
+        "CHORUS_MAIL_CLAIM_SECONDS": "3"})  # a claim cut off by the kill lapses quickly
     notifications_db = Database(postgres_server.url(f"{prefix}_notifications"))
     try:
         await until(lambda: asyncio.sleep(0, served.started), "the registry to serve")

@@ -38,6 +38,10 @@ class NotificationSettings(BaseSettings):
     webhook_allow_loopback_http: bool | None = Field(
         default=None, description="Deliver to http:// loopback endpoints. Default: only in the "
         "embedded default (development, embedded transport).")
+    mail_claim_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="How long a notice being e-mailed is held "
+        "by the instance sending it; one still held past this was cut off mid-send and is "
+        "marked uncertain, never sent again.")
     timezone: str = Field(default="Europe/London",
                           description="The clock of quiet hours and digests.")
     digest_hour: int = Field(default=8, ge=0, le=23,

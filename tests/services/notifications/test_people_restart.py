@@ -3,7 +3,7 @@ digest gathered) are marked `uncertain` when the service starts again, and never
 Run on the service's own migrated database, with a mail server that must not be called."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ async def test_what_was_left_sending_becomes_uncertain_and_is_not_sent_again(
         await book.gather(tx, digest.notice_id, [gathered.notice_id])
         assert not await book.add(tx, draft(NoticeKind.CHANGE_MADE, "event-1", change))
 
-    assert await book.mark_uncertain() == 2
+    assert await book.mark_uncertain(now) == 2
     async with database.snapshot() as tx:
         statuses = {row.notice_id: row.status for row in await tx.conn.execute(
             select(notices.c.notice_id, notices.c.status))}
@@ -82,3 +82,24 @@ async def test_what_was_left_sending_becomes_uncertain_and_is_not_sent_again(
 
 async def _true() -> bool:
     return True
+
+
+async def test_a_claim_still_running_belongs_to_a_live_instance_and_is_left_alone(
+        database: Database) -> None:
+    book = Notices(database, Letters(ZoneInfo("Europe/London")))
+    now = datetime.now(UTC)
+    notice = Draft(participant_id=uuid4(), network_id=uuid4(), event_key="event-1",
+                   kind=NoticeKind.CHANGE_MADE, due_at=now, facts={
+                       "title": "Clearer letters", "what_changed": "Plain words.",
+                       "organisations": ["Leeds Teaching Hospitals"],
+                       "changed_on": "2024-05-01"})
+    async with database.transaction() as tx:
+        await book.add(tx, notice)
+    assert await book.claim(notice.notice_id, now + timedelta(minutes=2))
+    assert not await book.claim(notice.notice_id, now + timedelta(minutes=2))  # taken
+
+    assert await book.mark_uncertain(now + timedelta(minutes=1)) == 0  # another instance sends
+    assert await book.mark_uncertain(now + timedelta(minutes=3)) == 1  # cut off mid-send
+    async with database.snapshot() as tx:
+        status = (await tx.conn.execute(select(notices.c.status))).scalar_one()
+    assert status == "uncertain"

@@ -4,7 +4,7 @@ and what its routes use (`request.app.state.service.people`)."""
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chorus.contracts import CatalogueError, UnknownEventType, parse_event
@@ -49,7 +49,8 @@ class People:
         self.sender = Sender(
             kernel.db, kernel.store, self.notices, self.directory, self.registry,
             mailer or mailer_for(settings, kernel.settings.data_dir), self.letters,
-            mail_from=settings.mail_from, zone=self.zone, still_true=self.reminders.still_true)
+            mail_from=settings.mail_from, zone=self.zone, still_true=self.reminders.still_true,
+            claim_for=timedelta(seconds=settings.mail_claim_seconds))
         self.digests = Digests(kernel.db, self.notices, hour=settings.digest_hour,
                                zone=self.zone)
         self.preferences = PreferenceBook(kernel.db)
@@ -74,16 +75,16 @@ class People:
         """One round at `now` (default: the clock): make the reminders and digests now due,
         then send what is due. How much it did."""
         now = now or self.clock()
+        if stuck := await self.notices.mark_uncertain(now):
+            log.warning("people: %d notice(s) left sending by a stopped process are marked "
+                        "uncertain and will not be sent again", stuck)
         made = await self.reminders.make_due(now) + await self.digests.gather_due(now)
         return made + await self.sender.send_due(now)
 
     async def work(self) -> None:
-        """The worker: after a restart, what was left `sending` becomes `uncertain` (never
-        sent again); then a round whenever woken, or every poll interval."""
-        stuck = await self.notices.mark_uncertain()
-        if stuck:
-            log.warning("people: %d notice(s) left sending by a stopped process are marked "
-                        "uncertain and will not be sent again", stuck)
+        """The worker: a round whenever woken, or every poll interval. Each round first
+        marks `uncertain` what a stopped process left `sending` past its claim (never sent
+        again)."""
         try:
             await work_in_batches(self.step, wake=self.wake, batch_size=BATCH,
                                   poll_interval=self.poll_interval, name="participant e-mail")

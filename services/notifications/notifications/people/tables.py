@@ -117,5 +117,6 @@ notices = Table(
     Column("reason", String(200), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime(), nullable=True),
+    Column("claimed_until", UtcDateTime(), nullable=True),  # while `sending`: the lease
     UniqueConstraint("participant_id", "event_key", "channel", name="uq_people_notices_once"),
 )

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -100,13 +100,15 @@ class Notices:
                 notices.c.notice_id == notice_id,
                 notices.c.status == NoticeStatus.PENDING).values(due_at=until))
 
-    async def claim(self, notice_id: UUID) -> bool:
-        """Take the notice to send it; False if another step took it first."""
+    async def claim(self, notice_id: UUID, until: datetime) -> bool:
+        """Take the notice to send it, until `until` at the latest; False if another step
+        (of this process or another) took it first."""
         async with self.db.transaction() as tx:
             result = await tx.conn.execute(update(notices).where(
                 notices.c.notice_id == notice_id,
                 notices.c.status == NoticeStatus.PENDING).values(
-                status=NoticeStatus.SENDING, attempts=notices.c.attempts + 1))
+                status=NoticeStatus.SENDING, attempts=notices.c.attempts + 1,
+                claimed_until=until))
         return bool(result.rowcount)
 
     async def close(self, tx: Transaction, notice: Mapping[str, Any], status: NoticeStatus, *,
@@ -124,12 +126,16 @@ class Notices:
         await tx.conn.execute(update(notices).where(notices.c.notice_id == notice_id).values(
             status=NoticeStatus.PENDING, due_at=at, reason=reason[:REASON]))
 
-    async def mark_uncertain(self) -> int:
-        """Notices left `sending` by a process that stopped between sending and recording:
-        whether they went is not known, and they are not sent again."""
+    async def mark_uncertain(self, now: datetime) -> int:
+        """Notices left `sending` past their claim by a process that stopped between sending
+        and recording: whether they went is not known, and they are not sent again. A claim
+        still running belongs to a live process (this one or another instance) and is left
+        alone."""
         async with self.db.transaction() as tx:
             stuck = list((await tx.conn.execute(select(notices.c.notice_id).where(
-                notices.c.status == NoticeStatus.SENDING))).scalars())
+                notices.c.status == NoticeStatus.SENDING,
+                or_(notices.c.claimed_until.is_(None), notices.c.claimed_until < now)))
+            ).scalars())
             if not stuck:
                 return 0
             values = {"status": NoticeStatus.UNCERTAIN,

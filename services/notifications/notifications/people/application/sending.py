@@ -11,18 +11,18 @@ the person asked for a digest and it is a kind that waits for one. Each one is:
    `skipped`/`cancelled`, or a ParticipantEmailFailed event (DeliveryFailed), and tried
    again later if the mail server only said "not now".
 
-If the process dies between 3 and 4, the notice is found still `sending` when the service
-starts again. It is then marked `uncertain` and NOT sent again: the e-mail may well have
-gone, and telling someone twice is worse than, rarely, not at all. So each (recipient,
-event, channel) is delivered at most once. (This assumes one sending process per database,
-as `chorus up` and the deployment run it.)
+If the process dies between 3 and 4, the notice stays `sending` past its claim (`claim_for`,
+longer than a send can take). It is then marked `uncertain` by whichever instance looks next
+and NOT sent again: the e-mail may well have gone, and telling someone twice is worse than,
+rarely, not at all. So each (recipient, event, channel) is delivered at most once, with any
+number of instances sending from one database.
 """
 
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -51,6 +51,8 @@ from notifications.people.domain.preferences import QuietHours, quiet_until
 
 log = logging.getLogger(__name__)
 
+CLAIM_FOR = timedelta(minutes=2)  # a send (registry, then SMTP) takes well under this
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -77,7 +79,9 @@ class Sender:
     def __init__(self, db: Database, store: EventStore, notices: Notices, directory: Directory,
                  registry: RegistryContacts, mailer: Mailer, letters: Letters, *,
                  mail_from: str, zone: ZoneInfo,
-                 still_true: Callable[[Mapping[str, Any], datetime], Awaitable[bool]]) -> None:
+                 still_true: Callable[[Mapping[str, Any], datetime], Awaitable[bool]],
+                 claim_for: timedelta = CLAIM_FOR) -> None:
+        self.claim_for = claim_for
         self.db = db
         self.store = store
         self.notices = notices
@@ -97,7 +101,7 @@ class Sender:
             quiet = _quiet_hours(notice)
             if (until := quiet_until(now, quiet, self.zone)) is not None:
                 await self.notices.defer(notice["notice_id"], until)
-            elif await self.notices.claim(notice["notice_id"]):
+            elif await self.notices.claim(notice["notice_id"], now + self.claim_for):
                 await self._send(notice, now)
         return len(due)
 
