@@ -40,7 +40,6 @@ in the future, a code that has not expired), so schema-valid input is rightly re
 """
 
 import asyncio
-import copy
 import ipaddress
 import json
 import shutil
@@ -81,6 +80,7 @@ from tests.services.notifications.people_support import Mailbox, PeopleRegion, s
 from tests.services.notifications.webhook_support import Receiver, Reply
 from tests.services.registry.conftest import ADMIN_KEY, Registry
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
+from tests.services.schemathesis_support import give_caller
 
 CALLERS = ["anonymous", "org_staff", "participant", "network_admin", "registry"]
 MAX_EXAMPLES = 5  # per operation and caller, in the fuzzing phase
@@ -259,6 +259,10 @@ class NotificationsUnderTest:
         seeded = self.seed.known[name]
         return seeded[(number >> 64) % len(seeded)]
 
+    def token(self) -> str | None:
+        """The token of the caller of the moment, if it has one."""
+        return self.seed.tokens[self.caller] if self.seed else None
+
     def pointed(self, name: str, value: Any) -> Any:
         """`value` with the ids in it (however deep) pointed at seeded records as `known` does."""
         if isinstance(value, dict):
@@ -301,7 +305,7 @@ class CallerToken:
     """The caller's bearer token (none for the anonymous caller)."""
 
     def get(self, case: Any, context: Any) -> str | None:
-        return NOTIFICATIONS.seed.tokens[NOTIFICATIONS.caller] if NOTIFICATIONS.seed else None
+        return NOTIFICATIONS.token()
 
     def set(self, case: Any, data: str | None, context: Any) -> None:
         if data is not None:
@@ -333,36 +337,10 @@ def map_body(context: Any, body: Any) -> Any:
     return NOTIFICATIONS.pointed("", body) if isinstance(body, dict) else body
 
 
-# Cases of the examples and coverage phases are made once, when this module is collected,
-# before there is any seed or token, and the `map_*` hooks above never see them; as made,
-# each carries `Authorization: Bearer ` (no token) and made-up ids. So they are given the
-# caller's identity and pointed at the seeded records as they are sent, unless a case is
-# about the Authorization header itself. What each case was made with is kept (with the case,
-# so that its id stays its own), so that every caller starts from the same case.
-MADE: dict[int, tuple[Any, tuple[Any, Any, Any, Any]]] = {}
-
-
 @schemathesis.hook
 def before_call(context: Any, case: Any, **kwargs: Any) -> None:
-    if case.operation.schema.app is not NOTIFICATIONS or case.meta is None or (
-            case.meta.phase.name not in ("examples", "coverage")):
-        return
-    made, parts = MADE.setdefault(id(case), (case, copy.deepcopy((
-        case.path_parameters, case.query, case.body, case.headers))))
-    assert made is case
-    path_parameters, query, body, headers = parts
-    case.path_parameters = NOTIFICATIONS.pointed("", copy.deepcopy(path_parameters))
-    case.query = NOTIFICATIONS.pointed("", copy.deepcopy(query))
-    if isinstance(body, dict):
-        case.body = NOTIFICATIONS.pointed("", copy.deepcopy(body))
-    about = getattr(case.meta.phase.data, "parameter", None) or ""
-    if about.lower() == "authorization":
-        return
-    case.headers = {name: value for name, value in (headers or {}).items()
-                    if name.lower() != "authorization"}
-    token = NOTIFICATIONS.seed.tokens[NOTIFICATIONS.caller] if NOTIFICATIONS.seed else None
-    if token is not None:
-        case.headers["Authorization"] = f"Bearer {token}"
+    if case.operation.schema.app is NOTIFICATIONS:
+        give_caller(case, NOTIFICATIONS)
 
 
 @schemathesis.python.constants
