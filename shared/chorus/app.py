@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chorus.asyncapi import asyncapi_document, asyncapi_html
 from chorus.auth import TokenVerifier, install_auth_problem_handlers
+from chorus.limits import RequestLimits
 from chorus.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from chorus.service import ServiceRuntime, ServiceSpec
 from chorus.settings import Settings
@@ -44,6 +45,7 @@ def create_app(spec: ServiceSpec, settings: Settings, bus: Bus | None = None) ->
         app.include_router(router)
     app.include_router(_operations_router(spec))
     app.middleware("http")(_measure(spec.name))
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")
     return app
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -19,6 +20,9 @@ from chorus.errors import ConcurrencyError, Conflict, DomainRuleBroken, Gone, No
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+RETRY_AFTER_SECONDS = 5
 
 
 class ServiceUnavailable(Exception):
@@ -50,6 +54,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _problem_response("Not found, or not visible to the caller"),
     409: _problem_response("Clashes with the current state"),
     410: _problem_response("No longer available"),
+    413: _problem_response("The request body is too large"),
     422: _problem_response("The input breaks a rule; the detail names which"),
     503: _problem_response("A dependency is unavailable; try again later"),
 }
@@ -104,10 +109,30 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def unavailable(_: Request, error: ServiceUnavailable) -> JSONResponse:
         return problem(503, "Service unavailable", str(error))
 
+    @app.exception_handler(OSError)  # refused or reset connections, timeouts
+    @app.exception_handler(DBAPIError)
+    async def away(request: Request, error: Exception) -> JSONResponse:
+        if not database_away(error):
+            return await unexpected(request, error)
+        log.warning("%s %s: the database is unavailable (%s)", request.method,
+                    request.url.path, type(error).__name__)
+        answer = problem(503, "Service unavailable",
+                         "The database is unavailable; nothing was changed. Try again shortly.")
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal error", "Something went wrong on our side.")
+
+
+def database_away(error: BaseException) -> bool:
+    """Whether an error means the database could not be reached or the connection was lost
+    (not that a statement was wrong), so the request may simply be tried again."""
+    if isinstance(error, (OSError, OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
                              description="Added to every service's default port by `chorus up`.")
     auto_migrate: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_request_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576,
+                                   description="Request bodies larger than this get a 413.")
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     poll_interval: float = Field(default=1.0, gt=0, le=60)
     consumer_attempts: int = Field(default=3, ge=1, le=20)

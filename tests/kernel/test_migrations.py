@@ -1,5 +1,9 @@
 """The migrations build exactly the tables the code queries, on SQLite and PostgreSQL."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -56,3 +60,15 @@ async def test_each_services_migrations_match_the_tables_in_code(
         assert found == []
     finally:
         await db.dispose()
+
+
+@pytest.mark.postgres
+def test_processes_migrating_one_database_at_once_all_succeed(postgres_url: str) -> None:
+    """Replicas (or a migration job beside a rollout) starting together: one migrates while
+    the others wait on PostgreSQL's advisory lock, then find nothing left to do."""
+    env = {**os.environ, "CHORUS_DATABASE_URL": postgres_url, "CHORUS_LOG_LEVEL": "WARNING"}
+    children = [subprocess.Popen([sys.executable, "-m", "chorus.cli", "migrate", "notifications"],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                for _ in range(3)]
+    outputs = [child.communicate(timeout=120)[0].decode() for child in children]
+    assert [child.returncode for child in children] == [0, 0, 0], outputs

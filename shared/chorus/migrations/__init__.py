@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from chorus.store.database import Database
 
 KERNEL_VERSIONS = Path(__file__).parent / "versions"
+MIGRATION_LOCK = 0x63686F7275  # "choru": the advisory lock one migrating process holds
 
 # Alembic keeps the running migration in module-global state (`alembic.context`), so two
 # services migrating at once in one process (as `chorus up` starts them) would cross wires.
@@ -36,6 +37,10 @@ async def upgrade(db: Database, version_locations: Sequence[Path]) -> None:
     config = alembic_config(version_locations)
 
     def run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Several processes of one service may start together (replicas, a migration
+            # job beside a rollout): one migrates, the others wait and then find nothing to do.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 

@@ -15,6 +15,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+CONNECT_SECONDS = 5
+
 
 class Transaction:
     """An open database transaction, with callbacks to run once it has committed."""
@@ -41,7 +43,11 @@ class Database:
 
     def _create_engine(self, pool_size: int) -> AsyncEngine:
         if self.is_postgres:
-            return create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
+            # A connection that died while the server was away is noticed before use, and a
+            # server that does not answer fails a request in seconds rather than hanging it.
+            return create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size,
+                                       pool_pre_ping=True, pool_timeout=CONNECT_SECONDS,
+                                       connect_args={"timeout": CONNECT_SECONDS})
         if self.url.database and self.url.database != ":memory:":
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self.url, connect_args={"timeout": 30})
