@@ -37,4 +37,4 @@ MAPPINGS: dict[str, tuple[type[Contract], Callable[[Data], dict[str, Any]]]] = {
     "EndpointDisabled": (contracts.EndpointDisabled, _disabled),
 }
 """Stored event name -> (public contract, the facts it publishes). SubscriptionCreated,
-SubscriptionSecretRotated and SubscriptionDeleted publish nothing."""
+SubscriptionSecretRotated, EndpointEnabled and SubscriptionDeleted publish nothing."""

@@ -152,6 +152,11 @@ class ReplayIn(Strict):
         return self
 
 
+class EnabledOut(BaseModel):
+    subscription: SubscriptionOut
+    resumed: int = Field(description="How many deliveries it missed are now due, in order.")
+
+
 class ReplayOut(BaseModel):
     replayed: int = Field(description="How many deliveries were queued to be sent again, "
                           "each with its webhook-id unchanged.")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from notifications.webhooks.api.deps import Caller, State
 from notifications.webhooks.api.schemas import (
+    EnabledOut,
     ReplayIn,
     ReplayOut,
     RotatedOut,
@@ -75,6 +76,16 @@ async def rotate_secret(subscription_id: UUID, state: State, caller: Caller,
     assert until is not None
     return RotatedOut(subscription_id=subscription_id, secret=rotated.secret,
                       previous_secret_valid_until=until)
+
+
+@router.post("/subscriptions/{subscription_id}/enable", response_model=EnabledOut)
+async def enable(subscription_id: UUID, state: State, caller: Caller) -> EnabledOut:
+    """Sending resumes to an endpoint that was disabled (it said it was gone, or kept
+    failing): what it missed while failing and while disabled is sent again, in order per
+    aggregate, each with its webhook-id unchanged. 409 unless it is disabled."""
+    resumed = await state.deliveries.enable(subscription_id, caller)
+    return EnabledOut(subscription=SubscriptionOut.of(
+        await state.subscriptions.get(subscription_id, caller)), resumed=resumed)
 
 
 @router.post("/subscriptions/{subscription_id}/replay", status_code=status.HTTP_202_ACCEPTED,

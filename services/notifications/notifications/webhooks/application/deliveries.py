@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chorus.auth import Principal
@@ -122,6 +122,26 @@ class Deliveries:
                 leased_until=None))
             tx.after_commit(self.wake.set)
         return int(replayed.rowcount)
+
+    async def enable(self, subscription_id: UUID, actor: Principal) -> int:
+        """Its organisation says a disabled endpoint is back: the subscription is active
+        again, and what it missed is sent in order, each once: the deliveries held while it
+        was disabled, and those whose last attempt failed once the endpoint had begun failing.
+        Return how many are due."""
+        now = self.clock()
+        async with self.db.transaction() as tx:
+            failing_since = await self.subscriptions.enable_in(tx, subscription_id, actor)
+            d = deliveries
+            resumed = await tx.conn.execute(update(d).where(
+                d.c.subscription_id == subscription_id, d.c.attempts < MAX_ATTEMPTS,
+                or_(d.c.status == DeliveryStatus.STOPPED,
+                    and_(d.c.status == DeliveryStatus.FAILED, exists().where(
+                        attempts.c.delivery_id == d.c.delivery_id,
+                        attempts.c.attempted_at >= failing_since)))).values(
+                status=DeliveryStatus.PENDING, tries=0, next_attempt_at=now, lease_id=None,
+                leased_until=None))
+            tx.after_commit(self.wake.set)
+        return int(resumed.rowcount)
 
     @staticmethod
     async def _check_replayable(conn: AsyncConnection, subscription_id: UUID,

@@ -51,23 +51,29 @@ class FanOut:
         if network_id is None:
             return
         found = (await tx.conn.execute(select(
-            subscriptions.c.subscription_id, subscriptions.c.event_types).where(
+            subscriptions.c.subscription_id, subscriptions.c.event_types,
+            subscriptions.c.status).where(
             subscriptions.c.network_id == network_id,
-            subscriptions.c.status == SubscriptionStatus.ACTIVE))).all()
-        matching = [s for s, patterns in found if matches_any(patterns, envelope.type)]
+            subscriptions.c.status != SubscriptionStatus.DELETED))).all()
+        matching = {s: status == SubscriptionStatus.ACTIVE for s, patterns, status in found
+                    if matches_any(patterns, envelope.type)}
         if matching:
             await self._queue(tx, envelope, matching)
 
     async def _queue(self, tx: Transaction, envelope: Envelope,
-                     subscription_ids: list[UUID]) -> None:
+                     subscription_ids: dict[UUID, bool]) -> None:
+        """A delivery per subscription: due now for an active one, held for a disabled one
+        (sent, in order, if its organisation enables it again)."""
         body = to_structured_json(envelope).decode()
         now = self.clock()
         rows = [{"delivery_id": delivery_id(s, envelope.id), "subscription_id": s,
                  "event_id": envelope.id, "event_type": envelope.type,
-                 "subject": envelope.subject, "body": body, "status": DeliveryStatus.PENDING,
+                 "subject": envelope.subject, "body": body,
+                 "status": DeliveryStatus.PENDING if active else DeliveryStatus.STOPPED,
                  "attempts": 0, "tries": 0,
-                 "next_attempt_at": self.schedule.first_attempt_at(now, self.random),
-                 "created_at": now} for s in sorted(subscription_ids)]
+                 "next_attempt_at": (self.schedule.first_attempt_at(now, self.random)
+                                     if active else None),
+                 "created_at": now} for s, active in sorted(subscription_ids.items())]
         await tx.conn.execute(insert_new(tx.conn, deliveries, ["delivery_id"]), rows)
         tx.after_commit(self.wake.set)
 

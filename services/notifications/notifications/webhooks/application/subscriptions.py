@@ -229,6 +229,23 @@ class Subscriptions:
         await owe(tx, subscription_id, subscription.organisation_id, self.clock())
         tx.after_commit(self.disabled.set)
 
+    async def enable_in(self, tx: Transaction, subscription_id: UUID,
+                        actor: Principal) -> datetime:
+        """Mark a disabled subscription active again; return since when its endpoint had
+        been failing (what it missed since then is due to be sent again)."""
+        subscription = await self._managed(tx, subscription_id, actor)
+        disabled = subscription.disabled
+        subscription.enable(actor.subject, self.clock())
+        failing_since = (await tx.conn.execute(select(subscriptions.c.failing_since).where(
+            subscriptions.c.subscription_id == subscription_id))).scalar_one()
+        await self.repository.save(tx, subscription)
+        await tx.conn.execute(update(subscriptions).where(
+            subscriptions.c.subscription_id == subscription_id).values(
+            status=subscription.status, disabled_because=None, disabled_detail=None,
+            disabled_at=None, failing_since=None))
+        assert disabled is not None
+        return failing_since or disabled.disabled_at
+
     async def _set_status(self, tx: Transaction, subscription: Subscription) -> None:
         """Write the status down, and stop what was waiting to be sent."""
         disabled = subscription.disabled

@@ -27,7 +27,7 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for its next attempt, or being sent
     DELIVERED = "delivered"
     FAILED = "failed"  # the schedule ran out, or the endpoint was disabled meanwhile
-    STOPPED = "stopped"  # never sent: its subscription was disabled or deleted first
+    STOPPED = "stopped"  # not sent: its subscription was disabled (until enabled) or deleted
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -57,6 +57,12 @@ class EndpointDisabled(SubscriptionEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EndpointEnabled(SubscriptionEvent):
+    enabled_by: str
+    enabled_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class SubscriptionDeleted(SubscriptionEvent):
     deleted_by: str
     deleted_at: datetime
@@ -124,6 +130,12 @@ class Subscription(Aggregate):
         self.record(EndpointDisabled(**self._ids(), because=because, detail=detail,
                                      disabled_at=now))
 
+    def enable(self, by: str, now: datetime) -> None:
+        """The organisation says its endpoint is back: sending resumes."""
+        if self.status != SubscriptionStatus.DISABLED:
+            raise Conflict(f"the subscription is {self.status}, not disabled")
+        self.record(EndpointEnabled(**self._ids(), enabled_by=by, enabled_at=now))
+
     def delete(self, by: str, now: datetime) -> None:
         self._not_deleted()
         self.record(SubscriptionDeleted(**self._ids(), deleted_by=by, deleted_at=now))
@@ -147,9 +159,12 @@ class Subscription(Aggregate):
                                        event.previous_valid_until)
             case EndpointDisabled():
                 self.status, self.disabled = SubscriptionStatus.DISABLED, event
+            case EndpointEnabled():
+                self.status, self.disabled = SubscriptionStatus.ACTIVE, None
             case SubscriptionDeleted():
                 self.status = SubscriptionStatus.DELETED
 
 
 SUBSCRIPTION_EVENTS: tuple[type[DomainEvent], ...] = (
-    SubscriptionCreated, SubscriptionSecretRotated, EndpointDisabled, SubscriptionDeleted)
+    SubscriptionCreated, SubscriptionSecretRotated, EndpointDisabled, EndpointEnabled,
+    SubscriptionDeleted)
