@@ -1,16 +1,23 @@
 """Schemathesis over the registry's OpenAPI document: no 5xx, and every answer as documented.
 
-Every operation of the document is fuzzed in process, once for each kind of caller (nobody, an
-organisation's staff, a participant, the network admin), with Schemathesis's
-default phases (examples, coverage, fuzzing) and checks, plus one of our own: every error is RFC
-9457 problem+json. A short stateful run per caller follows the links Schemathesis infers between
-operations, and the answers to the requests that seed each registry are checked too.
+Every operation of the document is fuzzed in process, once for each kind of caller: nobody, the
+staff of the seeded organisation, the seeded participant, the network admin, and the
+notifications service with its service token (the only caller the internal routes admit).
+Schemathesis runs its default phases (examples, coverage, fuzzing) and checks, plus one of our
+own: every error is RFC 9457 problem+json. Every case of every phase is sent with the caller's
+token (none for nobody), unless it is about the token itself. A short stateful run per caller
+follows the links Schemathesis infers between operations, and the answers to the requests that
+seed the registry are checked too.
 
-Each test gets a fresh registry, copied from a seeded template (a network, a member
-organisation with an API key, a participant), so no test sees another's writes. Half of the
-identifiers Schemathesis generates (those with an even UUID) are pointed at the seeded records,
-so the successful answers are exercised as well as the 404s. Generation is derandomized: a
-failure found once is found on every run.
+The data is seeded once: a network, a member charity with a contact address and an API key, a
+participant who shares with the network and one who shares with the charity only. Each test
+gets a fresh copy of that data, so no test sees another's writes. Half of the identifiers
+Schemathesis generates are pointed at the seeded records (`RegistryUnderTest.known`), so the
+successful answers are exercised as well as the 404s. Generation is derandomized: a failure
+found once is found on every run.
+
+Nothing leaves the process: a sign-in code the registry would hand to the notifications service
+is kept by the test instead (`RegistryUnderTest.codes`).
 
 One default check is off: `positive_data_acceptance`. The registry validates more than JSON
 Schema can say (a UK phone number or postcode, an ODS code for NHS bodies, equality details
@@ -21,6 +28,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +45,13 @@ from chorus.settings import Settings, load_settings
 from registry.bootstrap import service as registry
 from tests.services.registry.conftest import ADMIN_KEY
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
+from tests.services.schemathesis_support import give_caller
 
-CALLERS = ["anonymous", "org_staff", "participant", "network_admin"]
+CALLERS = ["anonymous", "org_staff", "participant", "network_admin", "service"]
 SERVICE_KEY = "chorus_service_test-key-for-schemathesis"
-EMAIL = "alex@example.org"
-MAX_EXAMPLES = 30  # per operation and caller, in the fuzzing phase
-SCENARIOS = 15  # stateful scenarios per caller
+EMAIL, OTHER_EMAIL = "alex@example.org", "robin@example.org"
+MAX_EXAMPLES = 6  # per operation and caller, in the fuzzing phase
+SCENARIOS = 6  # stateful scenarios per caller
 
 # Schemathesis's ASGI client runs the app's event loop in another thread, so a library there
 # touching the global `random` while Hypothesis draws a case looks to Hypothesis like a
@@ -59,12 +68,11 @@ def _settings(data_dir: Path) -> Settings:
 
 @dataclass
 class Seed:
-    """A seeded registry's data directory, who calls it, and what it holds."""
+    """A seeded registry's data directory, every caller's token, and what it holds."""
 
-    caller: str
     data_dir: Path
-    token: str | None
-    known: dict[str, str]
+    tokens: dict[str, str | None]
+    known: dict[str, list[str]]
     answers: list[tuple[Any, Any]] = field(default_factory=list)  # (case, response) of seeding
 
 
@@ -75,27 +83,79 @@ class RegistryUnderTest:
     plugin ends it after every test, so one app loaded with `from_asgi` would restart with
     each test and carry one test's writes into the next; `schemathesis.pytest.from_fixture`,
     which would load a schema per test, fails on pytest 9.2 (it sets `Node._nodeid`). So the
-    document is loaded once, and the app Schemathesis calls, lifespan included, is this
-    stand-in for the registry each test's fixture makes.
+    document is loaded once, and the app Schemathesis calls is this stand-in. Its lifespan
+    starts the test's registry on Schemathesis's event loop, with the sign-in codes it sends
+    kept in `codes` rather than handed to a notifications service.
     """
 
     def __init__(self) -> None:
-        self.app: Any = None
+        self.data_dir: Path | None = None
         self.seed: Seed | None = None
+        self.caller = "anonymous"
+        self.app: Any = None
+        self.codes: dict[str, str] = {}  # participant id -> the last code sent
+
+    def load(self, data_dir: Path, seed: Seed | None, caller: str = "anonymous") -> None:
+        self.data_dir, self.seed, self.caller = data_dir, seed, caller
+
+    def unload(self) -> None:
+        self.data_dir, self.seed, self.caller, self.app = None, None, "anonymous", None
+        self.codes = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
         assert self.app is not None, "no registry is running for this test"
         await self.app(scope, receive, send)
 
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        assert self.data_dir is not None, "no data directory for this test's registry"
+        await receive()  # lifespan.startup
+        async with AsyncExitStack() as running:
+            try:
+                app = create_app(registry, _settings(self.data_dir))
+                await running.enter_async_context(app.router.lifespan_context(app))
+                app.state.service.access.send_code = self._remember
+                self.app = app
+            except Exception as error:
+                await send({"type": "lifespan.startup.failed", "message": repr(error)})
+                raise
+            await send({"type": "lifespan.startup.complete"})
+            await receive()  # lifespan.shutdown
+            self.app = None
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def _remember(self, participant_id: object, code: str) -> None:
+        self.codes[str(participant_id)] = code
+
     def known(self, name: str, value: Any) -> Any:
-        """The seeded record's id for half the generated UUIDs (the even ones), else `value`."""
+        """A seeded record's id for half the generated UUIDs, else `value`: those whose
+        second-lowest bit is clear (the UUIDs Schemathesis generates here mostly end in an odd
+        digit, so the lowest bit would point few at the seed), and which record by bits of
+        the UUID's first half."""
         if self.seed is None or name not in self.seed.known or not isinstance(value, str):
             return value
         try:
-            even = UUID(value).int % 2 == 0
+            number = UUID(value).int
         except ValueError:
             return value
-        return self.seed.known[name] if even else value
+        if number & 2:
+            return value
+        seeded = self.seed.known[name]
+        return seeded[(number >> 64) % len(seeded)]
+
+    def token(self) -> str | None:
+        """The token of the caller of the moment, if it has one."""
+        return self.seed.tokens[self.caller] if self.seed else None
+
+    def pointed(self, name: str, value: Any) -> Any:
+        """`value` with the ids in it (however deep) pointed at seeded records as `known` does."""
+        if isinstance(value, dict):
+            return {key: self.pointed(key, item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.pointed(name.removesuffix("s"), item) for item in value]
+        return self.known(name, value)
 
 
 with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running registry
@@ -110,7 +170,7 @@ class CallerToken:
     """The caller's bearer token (none for the anonymous caller)."""
 
     def get(self, case: Any, context: Any) -> str | None:
-        return REGISTRY.seed.token if REGISTRY.seed else None
+        return REGISTRY.token()
 
     def set(self, case: Any, data: str | None, context: Any) -> None:
         if data is not None:
@@ -119,16 +179,23 @@ class CallerToken:
 
 @schema.hook
 def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
-    if not path_parameters:
-        return path_parameters
-    return {name: REGISTRY.known(name, value) for name, value in path_parameters.items()}
+    return REGISTRY.pointed("", path_parameters) if path_parameters else path_parameters
+
+
+@schema.hook
+def map_query(context: Any, query: dict[str, Any] | None) -> Any:
+    return REGISTRY.pointed("", query) if query else query
 
 
 @schema.hook
 def map_body(context: Any, body: Any) -> Any:
-    if isinstance(body, dict) and "network_id" in body:
-        return {**body, "network_id": REGISTRY.known("network_id", body["network_id"])}
-    return body
+    return REGISTRY.pointed("", body) if isinstance(body, dict) else body
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    if case.operation.schema.app is REGISTRY:
+        give_caller(case, REGISTRY)
 
 
 @schemathesis.python.constants
@@ -146,15 +213,11 @@ def _call(operation: tuple[str, str], token: str | None = None, **parts: Any) ->
     return case, response
 
 
-def _seed(caller: str, data_dir: Path) -> Seed:
-    """A network, a charity with an API key, and a participant; the caller's token. On the way,
-    a Chorus service reads the participant's contact details (the only route it may use)."""
-    codes: dict[str, str] = {}
-
-    async def remember(participant_id: object, code: str) -> None:
-        codes[str(participant_id)] = code
-
-    REGISTRY.app.state.service.access.send_code = remember
+def _seed(data_dir: Path) -> Seed:
+    """A network, a charity with a contact address and an API key, a participant who shares
+    with the network and one who shares with the charity only; every caller's token. On the
+    way, a Chorus service reads a participant's and the charity's contact details (the
+    internal routes)."""
     answers: list[tuple[Any, Any]] = []
 
     def call(operation: tuple[str, str], token: str | None = None, **parts: Any) -> Any:
@@ -164,30 +227,41 @@ def _seed(caller: str, data_dir: Path) -> Seed:
     def token_for(api_key: str) -> str:
         return str(call(("/v1/auth/token", "POST"), body={"api_key": api_key})["access_token"])
 
+    def join(email: str, consent: dict[str, Any]) -> str:
+        return str(call(("/v1/participants", "POST"), body={
+            "network_id": network_id,
+            "details": {"name": "Alex Example", "email": email, "phone": "0113 496 0000",
+                        "postcode": "LS6 2AB"},
+            "profile": {"roles": ["patient"], "methods": ["online"], "topics": ["diabetes"]},
+            "consent": consent})["participant_id"])
+
     admin = token_for(ADMIN_KEY)
-    network = call(("/v1/networks", "POST"), admin, body={"name": "North Example"})
-    organisation = call(("/v1/organisations", "POST"), admin, body={
-        "network_id": network["network_id"], "name": "Example Carers", "kind": "charity"})
-    organisation_id = organisation["organisation_id"]
+    network_id = call(("/v1/networks", "POST"), admin, body={"name": "North Example"})[
+        "network_id"]
+    organisation_id = call(("/v1/organisations", "POST"), admin, body={
+        "network_id": network_id, "name": "Example Carers", "kind": "charity",
+        "contact_email": "hello@carers.example.org"})["organisation_id"]
     key = call(("/v1/organisations/{organisation_id}/api-keys", "POST"), admin,
                path_parameters={"organisation_id": organisation_id}, body={"label": "tests"})
-    participant = call(("/v1/participants", "POST"), body={
-        "network_id": network["network_id"],
-        "details": {"name": "Alex Example", "email": EMAIL, "phone": "0113 496 0000",
-                    "postcode": "LS6 2AB"},
-        "profile": {"roles": ["patient"], "methods": ["online"], "topics": ["diabetes"]},
-        "consent": {"scope": "network"}})
-    participant_id = participant["participant_id"]
+    staff = token_for(key["api_key"])
+    participant_id = join(EMAIL, {"scope": "network"})
+    private_id = join(OTHER_EMAIL, {"scope": "organisations",
+                                    "organisation_ids": [organisation_id]})
     call(("/v1/auth/participant-code", "POST"), body={"email": EMAIL})
     signed_in = call(("/v1/auth/participant-token", "POST"),
-                     body={"email": EMAIL, "code": codes[participant_id]})
-    call(("/internal/v1/participants/{participant_id}/contact", "GET"), token_for(SERVICE_KEY),
+                     body={"email": EMAIL, "code": REGISTRY.codes[participant_id]})
+    service = token_for(SERVICE_KEY)
+    call(("/internal/v1/participants/{participant_id}/contact", "GET"), service,
          path_parameters={"participant_id": participant_id})
-    tokens = {"anonymous": None, "network_admin": admin, "org_staff": token_for(key["api_key"]),
-              "participant": signed_in["access_token"]}
-    known = {"network_id": network["network_id"], "organisation_id": organisation_id,
-             "participant_id": participant_id, "key_id": key["key_id"]}
-    return Seed(caller, data_dir, tokens[caller], known, answers)
+    call(("/internal/v1/organisations/{organisation_id}/contact", "GET"), service,
+         path_parameters={"organisation_id": organisation_id})
+    call(("/v1/participants/{participant_id}", "GET"), staff,
+         path_parameters={"participant_id": private_id})
+    tokens = {"anonymous": None, "network_admin": admin, "org_staff": staff,
+              "participant": signed_in["access_token"], "service": service}
+    known = {"network_id": [network_id], "organisation_id": [organisation_id],
+             "participant_id": [participant_id, private_id], "key_id": [key["key_id"]]}
+    return Seed(data_dir, tokens, known, answers)
 
 
 def _settle(client: ASGIClient) -> None:
@@ -200,35 +274,35 @@ def _settle(client: ASGIClient) -> None:
     time.sleep(0.2)
 
 
-@pytest.fixture(scope="module", params=CALLERS)
-def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Seed:
-    """A seeded registry's data, made once per caller and copied for every test."""
-    data_dir = tmp_path_factory.mktemp(f"seed-{request.param}")
-    REGISTRY.app = create_app(registry, _settings(data_dir))
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seed:
+    """A seeded registry's data, made once and copied for every test."""
+    data_dir = tmp_path_factory.mktemp("seed")
+    REGISTRY.load(data_dir, None)
     try:
         with ASGIClient(REGISTRY) as client:  # starts the registry's lifespan
-            seed = _seed(request.param, data_dir)
+            seed = _seed(data_dir)
             served = client.get("/openapi.json").json()
             _settle(client)
         assert served == DOCUMENT, "the document under test is not the one the registry serves"
         return seed
     finally:
         shutdown_lifespans()
-        REGISTRY.app = None
+        REGISTRY.unload()
 
 
-@pytest.fixture
-def registry_under_test(seeded: Seed, tmp_path: Path) -> Iterator[Seed]:
-    """A fresh copy of the seeded registry, called as the seed's caller."""
+@pytest.fixture(params=CALLERS)
+def registry_under_test(request: pytest.FixtureRequest, seeded: Seed,
+                        tmp_path: Path) -> Iterator[Seed]:
+    """A fresh copy of the seeded registry, called as one kind of caller."""
     data_dir = tmp_path / "data"
     shutil.copytree(seeded.data_dir, data_dir)
-    REGISTRY.app = create_app(registry, _settings(data_dir))
-    REGISTRY.seed = seeded
+    REGISTRY.load(data_dir, seeded, request.param)
     try:
         yield seeded
     finally:
         shutdown_lifespans()
-        REGISTRY.app = REGISTRY.seed = None
+        REGISTRY.unload()
 
 
 @schema.parametrize()
@@ -249,7 +323,9 @@ RESPONSE_CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
 
 
 def test_seeding_answers(seeded: Seed) -> None:
-    """The successful answers fuzzing seldom reaches (a participant joins, keys and codes
-    become tokens, a service reads contact details) are as documented too."""
+    """The successful answers fuzzing seldom reaches (participants join, keys and codes
+    become tokens, a service reads contact details, staff read a person who shares with them)
+    are as documented too."""
+    assert len(seeded.answers) == 14  # every request `_seed` makes
     for case, response in seeded.answers:
         case.validate_response(response, checks=RESPONSE_CHECKS)
