@@ -58,6 +58,14 @@ async def test_erasure_shreds_their_words_and_unlinks_their_id(region: FeedbackR
         assert keys == 0
     change = (await region.feedback.get(f"/v1/changes/{made.json()['change_id']}")).json()
     assert change["title"] == "Faster triage"  # the change itself stands
+    listed = (await region.feedback.get(f"/v1/consultations/{cid}/feedback",
+                                        headers=staff)).json()["items"]
+    assert [r["participant_id"] for r in listed] == [None]  # staff no longer see who it was
+    one = await region.feedback.get(f"/v1/feedback/{response['feedback_id']}", headers=staff)
+    assert one.json()["participant_id"] is None
+    own = await region.feedback.get(f"/v1/feedback/{response['feedback_id']}",
+                                    headers=signed_in)
+    assert own.status_code == 404  # nor can the erased person's last token reach it
 
 
 async def until_erased(region: FeedbackRegion, person: str) -> None:

@@ -145,10 +145,12 @@ async def responses_to(
     async with state.consultations.db.snapshot() as tx:
         total = (await tx.conn.execute(select(func.count()).select_from(responses).where(
             *conditions))).scalar_one()
-        ids = (await tx.conn.execute(select(responses.c.feedback_id).where(*conditions)
-                                     .order_by(responses.c.submitted_at, responses.c.feedback_id)
-                                     .limit(limit).offset(offset))).scalars().all()
-    items = [FeedbackOut.of(await state.consultations.response(i)) for i in ids]
+        rows = (await tx.conn.execute(
+            select(responses.c.feedback_id, responses.c.participant_id).where(*conditions)
+            .order_by(responses.c.submitted_at, responses.c.feedback_id)
+            .limit(limit).offset(offset))).all()
+    items = [FeedbackOut.of(await state.consultations.response(feedback_id), participant_id=who)
+             for feedback_id, who in rows]
     return FeedbackPage(items=items, total=total)
 
 
@@ -157,10 +159,12 @@ async def read_response(feedback_id: UUID, state: State, caller: Caller) -> Feed
     """One response: for the participant who gave it and the consultation's staff."""
     feedback = await state.consultations.response(feedback_id)
     s = feedback.submitted
-    if not ((s.participant_id and caller.is_participant(s.participant_id))
-            or caller.is_staff_of(s.organisation_id)):
+    async with state.consultations.db.snapshot() as tx:  # None once they were erased
+        who = (await tx.conn.execute(select(responses.c.participant_id).where(
+            responses.c.feedback_id == feedback_id))).scalar()
+    if not ((who and caller.is_participant(who)) or caller.is_staff_of(s.organisation_id)):
         raise NotFound(f"feedback {feedback_id} does not exist")
-    return FeedbackOut.of(feedback)
+    return FeedbackOut.of(feedback, participant_id=who)
 
 
 @router.post("/feedback/{feedback_id}/withdraw", response_model=FeedbackOut)

@@ -196,10 +196,14 @@ class FeedbackOut(BaseModel):
                                   "withdraw the response before the consultation closes.")
 
     @classmethod
-    def of(cls, f: Feedback, code: str | None = None) -> Self:
+    def of(cls, f: Feedback, code: str | None = None, *,
+           participant_id: UUID | Literal["as submitted"] | None = "as submitted") -> Self:
+        """`participant_id`: as the responses read model holds it now (None once the
+        person was erased); by default as submitted."""
         s = f.submitted
+        who = s.participant_id if participant_id == "as submitted" else participant_id
         return cls(feedback_id=s.feedback_id, consultation_id=s.consultation_id,
-                   participant_id=s.participant_id, channel=s.channel,
+                   participant_id=who, channel=s.channel,
                    answers=[AnswerOut(question_id=a.question_id, text=a.text,
                                       choices=list(a.choices), rating=a.rating)
                             for a in s.answers],

@@ -51,7 +51,8 @@ class Notices:
     async def add(self, tx: Transaction, draft: Draft, *,
                   status: NoticeStatus = NoticeStatus.PENDING, attempts: int = 0,
                   secret: Mapping[str, Any] | None = None,
-                  wording: Wording | None = None) -> bool:
+                  wording: Wording | None = None,
+                  claimed_until: datetime | None = None) -> bool:
         """Make the notice unless this person already has one about this; True if made.
         `secret` facts (a sign-in code) are shown as hidden in the kept words."""
         if wording is None:
@@ -65,7 +66,7 @@ class Notices:
             digestible=draft.kind not in NEVER_HELD, facts=dict(draft.facts),
             title=wording.title[:300], text=wording.text, status=status, due_at=draft.due_at,
             attempts=attempts, digest_id=None, reason=None, created_at=draft.due_at,
-            sent_at=None).on_conflict_do_nothing())
+            sent_at=None, claimed_until=claimed_until).on_conflict_do_nothing())
         return bool(result.rowcount)
 
     async def cancel(self, tx: Transaction, reason: str, *conditions: Any) -> None:
@@ -141,7 +142,8 @@ class Notices:
             values = {"status": NoticeStatus.UNCERTAIN,
                       "reason": "the service stopped while sending; not sent again"}
             await tx.conn.execute(update(notices).where(
-                notices.c.notice_id.in_(stuck)).values(values))
+                notices.c.notice_id.in_(stuck),
+                notices.c.status == NoticeStatus.SENDING).values(values))
             await tx.conn.execute(update(notices).where(
                 notices.c.digest_id.in_(stuck)).values(values))
         return len(stuck)

@@ -42,7 +42,8 @@ class SignInCodes:
                           event_key=f"sign-in-code:{uuid4()}", kind=NoticeKind.SIGN_IN_CODE,
                           facts={"expires_at": expires_at.isoformat()}, due_at=now)
             await self.notices.add(tx, draft, status=NoticeStatus.SENDING, attempts=1,
-                                   secret={"code": code})
+                                   secret={"code": code},
+                                   claimed_until=now + self.sender.claim_for)
         notice = {"notice_id": draft.notice_id, "participant_id": participant_id,
                   "network_id": draft.network_id, "kind": draft.kind, "facts": draft.facts,
                   "event_id": None, "event_type": None, "attempts": 1}
