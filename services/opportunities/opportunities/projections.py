@@ -6,6 +6,7 @@
 """
 
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import (
     JSON,
@@ -19,15 +20,19 @@ from sqlalchemy import (
     Uuid,
     delete,
     insert,
+    select,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chorus.contracts.vocabulary import ParticipantStatus
 from chorus.repository import EventCodec
 from chorus.store import RecordedEvent
 from chorus.store.database import Transaction
 from chorus.store.types import UtcDateTime
 from opportunities.domain import expenses as e
 from opportunities.domain import opportunity as o
+from opportunities.tables import pool_members
 
 metadata = MetaData()
 
@@ -179,6 +184,8 @@ class InvolvementRecord:
             return
         conn = tx.conn
         decoded = self.codec.decode(event)
+        if await _about_someone_erased(conn, decoded):
+            return  # a rebuild brings back nothing of a person erased since
         match decoded:
             case o.ParticipantInvited():
                 await conn.execute(insert(record_invitations).values(
@@ -194,13 +201,15 @@ class InvolvementRecord:
                 await self._invitation(tx, decoded.invitation_id,
                                        INVITATION_STATUS[type(decoded)], event.recorded_at)
             case o.SessionHeld():
-                if decoded.attendance:
+                erased = await _erased(conn, [a.participant_id for a in decoded.attendance])
+                attended = [a for a in decoded.attendance if a.participant_id not in erased]
+                if attended:
                     await conn.execute(insert(record_sessions), [{
                         "session_id": decoded.session_id, "participant_id": a.participant_id,
                         "opportunity_id": decoded.opportunity_id,
                         "organisation_id": decoded.organisation_id,
                         "stage": str(decoded.stage), "starts_at": decoded.starts_at,
-                        "minutes": a.minutes} for a in decoded.attendance])
+                        "minutes": a.minutes} for a in attended])
             case o.InvolvementPaymentMade():
                 await conn.execute(insert(record_payments).values(
                     payment_id=decoded.payment_id, participant_id=decoded.participant_id,
@@ -235,3 +244,25 @@ class InvolvementRecord:
         await tx.conn.execute(update(record_invitations).where(
             record_invitations.c.invitation_id == invitation_id).values(
             status=status, changed_at=at))
+
+
+async def forget_record(tx: Transaction, participant_id: object) -> None:
+    """Someone was erased: their involvement record goes (the events keep only their id)."""
+    for table in InvolvementRecord.tables:
+        await tx.conn.execute(delete(table).where(table.c.participant_id == participant_id))
+
+
+async def _erased(conn: AsyncConnection, participant_ids: list[UUID]) -> set[UUID]:
+    rows = await conn.execute(select(pool_members.c.participant_id).where(
+        pool_members.c.participant_id.in_(participant_ids),
+        pool_members.c.status == ParticipantStatus.ERASED))
+    return {UUID(str(r)) for r in rows.scalars()}
+
+
+async def _about_someone_erased(conn: AsyncConnection, event: object) -> bool:
+    participant_id = getattr(event, "participant_id", None)
+    if participant_id is None:
+        return False
+    found = await conn.execute(select(pool_members.c.status).where(
+        pool_members.c.participant_id == participant_id))
+    return found.scalar() == ParticipantStatus.ERASED

@@ -4,9 +4,12 @@ and each person's record of it all."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
+from sqlalchemy import select
 
+from opportunities.projections import InvolvementRecord
 from tests.services.opportunities.conftest import Headers, Region
 from tests.services.opportunities.steps import (
     assert_problem,
@@ -437,3 +440,42 @@ async def test_a_person_sees_their_involvement_across_organisations(region: Regi
                                 "payments_received_pence": 7_500}
     for who in (you, trust_staff, charity_staff, await region.registry.admin()):
         assert_problem(await region.http.get(url, headers=who), 403, "only the person")
+
+
+async def test_an_erased_persons_record_is_dropped_and_a_rebuild_brings_none_of_it_back(
+        region: Region) -> None:
+    trust, staff = await region.organisation()
+    (gone, gone_headers), staying = await _people(region, 2)
+    stays = staying[0]
+    oid = await _seated(region, staff, (gone, gone_headers), staying)
+    session = (await hold_session(region, staff, oid, {gone: 2, stays: 2}))["session_id"]
+    ok(await _claim(region, gone_headers, gone, oid, session, kind="parking",
+                    amount_pence=600), 201)
+    ok(await _pay(region, staff, oid, session, gone), 201)
+
+    async def expenses_listed() -> list[str]:
+        listed = ok(await region.http.get("/v1/expenses", headers=staff,
+                                          params={"organisation_id": trust}))
+        return [e["participant_id"] for e in listed]
+
+    await eventually(lambda: _true_if(expenses_listed, [gone]), "the claim being listed")
+    erased = await region.registry.http.delete(f"/v1/participants/{gone}",
+                                               headers=gone_headers)
+    assert erased.status_code == 204, erased.text
+    await eventually(lambda: _true_if(expenses_listed, []), "the claim being dropped")
+
+    runner = next(r for r in region.app.state.runtime.runners
+                  if r.projection.name == "involvement_record")
+    await runner.reset()
+    await runner.catch_up()
+    assert await expenses_listed() == []
+    async with region.app.state.runtime.db.snapshot() as tx:
+        for table in InvolvementRecord.tables:
+            rows = (await tx.conn.execute(select(table.c.participant_id))).scalars().all()
+            assert UUID(gone) not in rows, table.name
+            if table.name == "record_sessions":
+                assert rows == [UUID(stays)]  # the others' record stands
+
+
+async def _true_if(read: Any, wanted: list[str]) -> bool | None:
+    return True if await read() == wanted else None

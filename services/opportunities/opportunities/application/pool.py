@@ -36,6 +36,7 @@ from chorus.store import Database
 from chorus.store.database import Transaction
 from opportunities.application.seats import forget_involvements, next_seq
 from opportunities.domain.matching import Candidate
+from opportunities.projections import forget_record
 from opportunities.tables import organisations, pool_members
 
 SteppedBack = Callable[[Transaction, UUID, str, bool], Awaitable[None]]
@@ -132,6 +133,7 @@ class Pool:
         await tx.conn.execute(update(pool_members).where(
             pool_members.c.participant_id == participant_id).values(facts={}))
         await forget_involvements(tx, participant_id)
+        await forget_record(tx, participant_id)
 
 
 def _profile_facts(event: events.ProfileUpdated) -> dict[str, Any]:
