@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 from opentelemetry import trace
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from chorus.envelope import Envelope, from_kafka
-from chorus.store.database import Database, Transaction
+from chorus.store.database import Database, Transaction, database_away
 from chorus.store.schema import inbox
 from chorus.telemetry import DLQ_EVENTS, EVENTS_CONSUMED, context_from, tracer
 from chorus.transport.base import Bus, IncomingMessage, OutgoingMessage, SubscriptionClosed
@@ -30,13 +29,9 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Transaction, Envelope], Awaitable[None]]
 """Applies one event's effect inside the given transaction."""
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
-
-
 def is_transient(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, TRANSIENT)
+    """The database (or a connection) was away: the event is retried, never dead-lettered."""
+    return database_away(error)
 
 
 class InboxConsumer:

@@ -11,11 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from chorus.errors import ConcurrencyError, Conflict, DomainRuleBroken, Gone, NotFound
+from chorus.store.database import database_away
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OSError)  # refused or reset connections, timeouts
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)  # every connection busy for longer than it waits
     async def away(request: Request, error: Exception) -> JSONResponse:
         if not database_away(error):
             return await unexpected(request, error)
@@ -125,14 +128,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal error", "Something went wrong on our side.")
-
-
-def database_away(error: BaseException) -> bool:
-    """Whether an error means the database could not be reached or the connection was lost
-    (not that a statement was wrong), so the request may simply be tried again."""
-    if isinstance(error, (OSError, OperationalError, InterfaceError)):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _allowed_methods(request: Request) -> list[str]:

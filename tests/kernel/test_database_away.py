@@ -6,10 +6,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from chorus.app import create_app
 from chorus.devservers.postgres import LocalPostgres, ensure_postgres_installed
+from chorus.problems import install_problem_handlers
 from chorus.settings import load_settings
+from chorus.store.database import database_away
 from registry.bootstrap import service as registry
 from tests.integration.kafka_support import until
 from tests.services.registry.conftest import ADMIN_KEY
@@ -56,3 +61,30 @@ async def test_database_away_means_503_and_back_means_served(
 
     await until(both_listed, 30, "both networks, and no other, to be listed")
     assert (await http.get("/healthz/ready")).status_code == 200
+
+
+async def test_no_connection_free_in_time_means_503_not_500() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/busy")
+    async def busy() -> None:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://service") as http:
+        answer = await http.get("/busy")
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize(("error", "away"), [
+    (ConnectionRefusedError(111, "refused"), True),
+    (PoolTimeout("QueuePool limit reached"), True),
+    (OperationalError("SELECT 1", {}, Exception("server closed the connection")), True),
+    (IntegrityError("INSERT", {}, Exception("duplicate key")), False),
+    (ValueError("a bug"), False),
+])
+def test_what_counts_as_the_database_being_away(error: BaseException, away: bool) -> None:
+    assert database_away(error) is away

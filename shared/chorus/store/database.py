@@ -13,9 +13,20 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 CONNECT_SECONDS = 5
+_AWAY = (OSError, OperationalError, InterfaceError, PoolTimeout)
+
+
+def database_away(error: BaseException) -> bool:
+    """Whether an error means the database could not be reached, the connection was lost, or
+    no connection came free in time (not that a statement was wrong): worth trying again."""
+    if isinstance(error, _AWAY):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class Transaction:

@@ -41,8 +41,8 @@ async def test_enabling_a_disabled_endpoint_sends_what_it_missed_in_order(
     first, _ = await region.person()
     await eventually(disabled, what="the endpoint being disabled")
     missed = [(await region.person())[0] for _ in range(3)]  # held while disabled
-    await eventually(lambda: _held(region, staff, subscription["subscription_id"], 4),
-                     what="the later joins being held")
+    await eventually(lambda: _statuses(region, staff, subscription["subscription_id"], [
+        "failed"] + ["stopped"] * 3), what="the later joins being held")
     assert len(endpoint.requests) == 1
 
     other_staff = (await region.organisation("Somewhere Else"))[1]
@@ -61,8 +61,15 @@ async def test_enabling_a_disabled_endpoint_sends_what_it_missed_in_order(
     assert again.status_code == 409, again.text
     assert again.headers["content-type"] == "application/problem+json"
 
+    endpoint.answer(then=Reply(410))  # gone once more: disabled, and its organisation owed
+    await region.person()  # a letter again
+    await eventually(disabled, what="the endpoint being disabled a second time")
+    await eventually(lambda: _statuses(region, staff, subscription["subscription_id"], [
+        "delivered"] * 4 + ["failed"]), what="the last join recorded as failed")
+    assert len(await region.stored("EndpointDisabled")) == 2
 
-async def _held(region: WebhookRegion, staff: dict[str, str], subscription_id: str,
-                count: int) -> bool:
-    found = await region.deliveries(staff, subscription_id)
-    return len(found) == count and {d["status"] for d in found} == {"failed", "stopped"}
+
+async def _statuses(region: WebhookRegion, staff: dict[str, str], subscription_id: str,
+                    wanted: list[str]) -> bool:
+    return sorted(d["status"] for d in await region.deliveries(staff, subscription_id)
+                  ) == sorted(wanted)

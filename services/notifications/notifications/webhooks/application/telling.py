@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from prometheus_client import Counter
-from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
+from sqlalchemy import RowMapping, and_, delete, func, insert, or_, select, update
 
 from chorus.contracts.vocabulary import DisabledBecause
 from chorus.store import Database
@@ -76,7 +76,9 @@ Outcome = Told | NotTold | NotNow
 
 async def owe(tx: Transaction, subscription_id: UUID, organisation_id: UUID,
               now: datetime) -> None:
-    """Note, in the disabling's transaction, that the organisation must be told."""
+    """Note, in the disabling's transaction, that the organisation must be told (again,
+    if the endpoint was enabled since it was last disabled)."""
+    await tx.conn.execute(delete(letters).where(letters.c.subscription_id == subscription_id))
     await tx.conn.execute(insert(letters).values(
         subscription_id=subscription_id, organisation_id=organisation_id,
         status=LetterStatus.WAITING, tries=0, next_try_at=now, created_at=now))
