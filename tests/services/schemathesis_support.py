@@ -11,6 +11,7 @@ its id stays its own), so that every caller starts from the same case.
 
 import copy
 from typing import Any, Protocol
+from uuid import UUID
 
 MADE: dict[int, tuple[Any, tuple[Any, Any, Any, Any]]] = {}
 
@@ -46,3 +47,45 @@ def give_caller(case: Any, under_test: UnderTest) -> None:
                     if name.lower() != "authorization"}
     if (token := under_test.token()) is not None:
         case.headers["Authorization"] = f"Bearer {token}"
+
+
+class HasSeed(Protocol):
+    """What a suite's seed holds: every caller's token, and the seeded ids by field name."""
+
+    tokens: dict[str, str | None]
+    known: dict[str, list[str]]
+
+
+class SeededService:
+    """The caller of the moment and the seeded records, for a suite's service under test:
+    made-up ids are pointed at seeded records, and requests carry the caller's token."""
+
+    caller: str
+    seed: HasSeed | None
+
+    def known(self, name: str, value: Any) -> Any:
+        """A seeded record's id for the generated UUIDs whose second-lowest bit is clear
+        (most of them: they mostly end in 1, 5, 9 or d, so the lowest bit would point almost
+        none at the seed), else `value`; which record by bits of the UUID's first half."""
+        if self.seed is None or name not in self.seed.known or not isinstance(value, str):
+            return value
+        try:
+            number = UUID(value).int
+        except ValueError:
+            return value
+        if number & 2:
+            return value
+        seeded = self.seed.known[name]
+        return seeded[(number >> 64) % len(seeded)]
+
+    def token(self) -> str | None:
+        """The token of the caller of the moment, if it has one."""
+        return self.seed.tokens[self.caller] if self.seed else None
+
+    def pointed(self, name: str, value: Any) -> Any:
+        """`value` with the ids in it (however deep) pointed at seeded records as `known` does."""
+        if isinstance(value, dict):
+            return {key: self.pointed(key, item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.pointed(name.removesuffix("s"), item) for item in value]
+        return self.known(name, value)

@@ -58,7 +58,7 @@ from registry.bootstrap import service as registry
 from tests.services.feedback.conftest import CLEAR, RATING, READERS, WORDS, FeedbackRegion
 from tests.services.registry.conftest import ADMIN_KEY, Registry
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
-from tests.services.schemathesis_support import give_caller
+from tests.services.schemathesis_support import SeededService, give_caller
 
 CALLERS = ["anonymous", "org_staff", "participant", "network_admin"]
 MAX_EXAMPLES = 5  # per operation and caller, in the fuzzing phase
@@ -91,7 +91,7 @@ class Seed:
     answers: list[httpx.Response] = field(default_factory=list)  # feedback's, while seeding
 
 
-class FeedbackUnderTest:
+class FeedbackUnderTest(SeededService):
     """The ASGI app Schemathesis calls: the feedback service of the running test.
 
     Schemathesis (4.32) starts an ASGI app's lifespan on its first request and its pytest
@@ -142,31 +142,6 @@ class FeedbackUnderTest:
             await _finished(self.data_dir)
             self.app = None
         await send({"type": "lifespan.shutdown.complete"})
-
-    def known(self, name: str, value: Any) -> Any:
-        """A seeded record's id for half the generated UUIDs (the even ones), else `value`."""
-        if self.seed is None or name not in self.seed.known or not isinstance(value, str):
-            return value
-        try:
-            number = UUID(value).int
-        except ValueError:
-            return value
-        if number % 2:
-            return value
-        seeded = self.seed.known[name]
-        return seeded[(number >> 1) % len(seeded)]
-
-    def token(self) -> str | None:
-        """The token of the caller of the moment, if it has one."""
-        return self.seed.tokens[self.caller] if self.seed else None
-
-    def pointed(self, name: str, value: Any) -> Any:
-        """`value` with the ids in it (however deep) pointed at seeded records as `known` does."""
-        if isinstance(value, dict):
-            return {key: self.pointed(key, item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.pointed(name.removesuffix("s"), item) for item in value]
-        return self.known(name, value)
 
 
 with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running service

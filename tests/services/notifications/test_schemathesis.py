@@ -53,7 +53,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import httpcore
@@ -80,7 +79,7 @@ from tests.services.notifications.people_support import Mailbox, PeopleRegion, s
 from tests.services.notifications.webhook_support import Receiver, Reply
 from tests.services.registry.conftest import ADMIN_KEY, Registry
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
-from tests.services.schemathesis_support import give_caller
+from tests.services.schemathesis_support import SeededService, give_caller
 
 CALLERS = ["anonymous", "org_staff", "participant", "network_admin", "registry"]
 MAX_EXAMPLES = 5  # per operation and caller, in the fuzzing phase
@@ -196,7 +195,7 @@ class Seed:
     answers: list[httpx.Response] = field(default_factory=list)  # notifications', seeding
 
 
-class NotificationsUnderTest:
+class NotificationsUnderTest(SeededService):
     """The ASGI app Schemathesis calls: the notifications service of the running test.
 
     Schemathesis (4.32) starts an ASGI app's lifespan on its first request and its pytest
@@ -242,34 +241,6 @@ class NotificationsUnderTest:
             await _finished(self.data_dir)
             self.app = None
         await send({"type": "lifespan.shutdown.complete"})
-
-    def known(self, name: str, value: Any) -> Any:
-        """A seeded record's id for half the generated UUIDs, else `value`: those whose
-        second-lowest bit is clear (the UUIDs Schemathesis generates here all end in an odd
-        digit, so the lowest bit would point none at the seed), and which record by bits of
-        the UUID's first half."""
-        if self.seed is None or name not in self.seed.known or not isinstance(value, str):
-            return value
-        try:
-            number = UUID(value).int
-        except ValueError:
-            return value
-        if number & 2:
-            return value
-        seeded = self.seed.known[name]
-        return seeded[(number >> 64) % len(seeded)]
-
-    def token(self) -> str | None:
-        """The token of the caller of the moment, if it has one."""
-        return self.seed.tokens[self.caller] if self.seed else None
-
-    def pointed(self, name: str, value: Any) -> Any:
-        """`value` with the ids in it (however deep) pointed at seeded records as `known` does."""
-        if isinstance(value, dict):
-            return {key: self.pointed(key, item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.pointed(name.removesuffix("s"), item) for item in value]
-        return self.known(name, value)
 
 
 async def _start(running: AsyncExitStack, settings: Settings) -> Any:

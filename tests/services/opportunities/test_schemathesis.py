@@ -1,18 +1,23 @@
 """Schemathesis over the opportunities service's OpenAPI document: no 5xx, and every answer as
 documented.
 
-Every operation of the document is fuzzed in process, once for each kind of caller (nobody, the
-staff of the organisation that offers the opportunity, another organisation's staff, a
-participant in the pool, the network admin), with Schemathesis's default phases (examples,
-coverage, fuzzing) and checks, plus one of our own: every error is RFC 9457 problem+json. The
-answers to the requests that seed the service are checked too.
+Every operation of the document is fuzzed in process, once for each kind of caller (the staff
+of the organisation that offers the opportunity, a participant in the pool, the network admin),
+with Schemathesis's default phases (examples, coverage, fuzzing) and checks, plus one of our
+own: every error is RFC 9457 problem+json. Every case of every phase is sent with the caller's
+token. Most of a run is the coverage phase, the same for every caller, so the callers are few:
+nobody has no run of their own (every route but the operations ones needs a token, and
+Schemathesis's `ignored_auth` check sends each of those without one, and with a bad one, under
+every caller), and another organisation's staff, expired and forged tokens are the cross-tenant
+suite's (`tests/security`). The answers to the requests that seed the service are checked too.
 
 The data is seeded once, as in a region: the registry and the opportunities service on one
 embedded bus, a network, two organisations, a participant who reached the opportunities pool, a
-published opportunity whose invitation they accepted, a session they attended and an expense
-they claimed. Each test gets a fresh copy of that data, so no test sees another's writes. Half
-of the identifiers Schemathesis generates (those with an even UUID) are pointed at the seeded
-records, so the successful answers are exercised as well as the 404s. Generation is
+published opportunity whose invitation they accepted, a session they attended and were paid
+for under the organisation's rate card, and two expenses they claimed (one approved). Each test
+gets a fresh copy of that data, so no test sees another's writes. Most of the identifiers
+Schemathesis generates are pointed at the seeded records (`RegionUnderTest.known`), the rest
+stay made up, so the successful answers are exercised as well as the 404s. Generation is
 derandomized: a failure found once is found on every run.
 
 One default check is off: `positive_data_acceptance`. The service decides more than JSON Schema
@@ -21,17 +26,17 @@ assigned, a session recorded before it ended, an in-person opportunity without i
 an invitation to someone who does not fit), so schema-valid input is rightly refused.
 """
 
+import copy
 import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack, closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 import schemathesis
@@ -46,11 +51,13 @@ from registry.bootstrap import service as registry
 from tests.services.opportunities.conftest import opportunity
 from tests.services.registry.conftest import ADMIN_KEY
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
+from tests.services.schemathesis_support import MADE, SeededService, give_caller
 
-CALLERS = ["anonymous", "org_staff", "other_org_staff", "participant", "network_admin"]
+CALLERS = ["org_staff", "participant", "network_admin"]
 EMAIL = "alex@example.org"
-MAX_EXAMPLES = 5  # per operation and caller, in the fuzzing phase
+MAX_EXAMPLES = 3  # per operation and caller, in the fuzzing phase
 REGISTRY_HOST = "registry"  # requests to this host go to the registry, the rest to opportunities
+ADVANCES = "/v1/expenses/advances"
 
 # Schemathesis's ASGI client runs the apps' event loop in another thread, so a library there
 # touching the global `random` while Hypothesis draws a case looks to Hypothesis like a
@@ -70,11 +77,11 @@ class Seed:
 
     data_dir: Path
     tokens: dict[str, str | None]
-    known: dict[str, str]
+    known: dict[str, list[str]]
     answers: list[tuple[Any, Any]] = field(default_factory=list)  # (case, response) of seeding
 
 
-class RegionUnderTest:
+class RegionUnderTest(SeededService):
     """The ASGI app Schemathesis calls: the region of the running test, as one app.
 
     Schemathesis (4.32) starts an ASGI app's lifespan on its first request and its pytest
@@ -97,7 +104,7 @@ class RegionUnderTest:
         self.data_dir, self.services = data_dir, services
 
     def unload(self) -> None:
-        self.data_dir, self.services, self.seed = None, (), None
+        self.data_dir, self.services, self.seed, self.caller = None, (), None, "anonymous"
         self.apps = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -134,24 +141,6 @@ class RegionUnderTest:
             await running.enter_async_context(app.router.lifespan_context(app))
         self.apps = apps
 
-    def known(self, name: str, value: Any) -> Any:
-        """The seeded record's id for half the generated UUIDs (the even ones), else `value`."""
-        if self.seed is None or name not in self.seed.known or not isinstance(value, str):
-            return value
-        try:
-            even = UUID(value).int % 2 == 0
-        except ValueError:
-            return value
-        return self.seed.known[name] if even else value
-
-    def pointed(self, name: str, value: Any) -> Any:
-        """`value` with the ids in it (however deep) pointed at seeded records as `known` does."""
-        if isinstance(value, dict):
-            return {key: self.pointed(key, item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.pointed(name.removesuffix("s"), item) for item in value]
-        return self.known(name, value)
-
 
 with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running service
     DOCUMENT = create_app(opportunities, _settings(Path(_nowhere))).openapi()
@@ -165,34 +154,57 @@ class CallerToken:
     """The caller's bearer token (none for the anonymous caller)."""
 
     def get(self, case: Any, context: Any) -> str | None:
-        return REGION.seed.tokens[REGION.caller] if REGION.seed else None
+        return REGION.token()
 
     def set(self, case: Any, data: str | None, context: Any) -> None:
         if data is not None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
-@schema.hook
+Hook = Callable[[Any, Any], Any]
+Test = Callable[[Any], None]
+
+
+def _hook(function: Hook) -> Hook:
+    """`schema.hook`, typed: a hook of this schema, by its name."""
+    schema.hook(function)
+    return function
+
+
+@_hook
 def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
     return REGION.pointed("", path_parameters) if path_parameters else path_parameters
 
 
-@schema.hook
+@_hook
 def map_query(context: Any, query: dict[str, Any] | None) -> Any:
     return REGION.pointed("", query) if query else query
 
 
-@schema.hook
+def _pointed_body(path: str | None, body: dict[str, Any]) -> Any:
+    if path != ADVANCES:
+        return REGION.pointed("", body)
+    # An advance is for a session still to come: the scheduled one, not the one held.
+    body = {("scheduled_session_id" if k == "session_id" else k): v for k, v in body.items()}
+    pointed = REGION.pointed("", body)
+    return {("session_id" if k == "scheduled_session_id" else k): v for k, v in pointed.items()}
+
+
+@_hook
 def map_body(context: Any, body: Any) -> Any:
     if not isinstance(body, dict):
         return body
-    if context.operation is not None and context.operation.path == "/v1/expenses/advances":
-        # An advance is for a session still to come: the scheduled one, not the one held.
-        body = {("scheduled_session_id" if k == "session_id" else k): v for k, v in body.items()}
-        pointed = REGION.pointed("", body)
-        return {("session_id" if k == "scheduled_session_id" else k): v
-                for k, v in pointed.items()}
-    return REGION.pointed("", body)
+    return _pointed_body(context.operation.path if context.operation else None, body)
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    if case.operation.schema.app is not REGION:
+        return
+    give_caller(case, REGION)
+    made = MADE.get(id(case))  # a case of the examples or coverage phase, as it was made
+    if case.operation.path == ADVANCES and made is not None and isinstance(made[1][2], dict):
+        case.body = _pointed_body(ADVANCES, copy.deepcopy(made[1][2]))
 
 
 @schemathesis.python.constants
@@ -236,7 +248,8 @@ class Seeding:
 
 def _seed(seeding: Seeding, data_dir: Path) -> Seed:
     """A network with two organisations, a participant in the pool, and an opportunity of the
-    first organisation's that they accepted, attended and claimed an expense for."""
+    first organisation's that they accepted and attended, were paid for under its rate card,
+    and claimed two expenses for (one approved)."""
     async def remember(participant_id: object, code: str) -> None:
         seeding.codes[str(participant_id)] = code
 
@@ -280,11 +293,25 @@ def _seed(seeding: Seeding, data_dir: Path) -> Seed:
     expense = seeding.call(("/v1/expenses", "POST"), participant, body={
         "participant_id": participant_id, "opportunity_id": opportunity_id,
         "session_id": held["session_id"], "kind": "public_transport", "amount_pence": 640})
-    known = {"network_id": network_id, "organisation_id": organisation_id,
-             "participant_id": participant_id, "opportunity_id": opportunity_id,
-             "invitation_id": invitation["invitation_id"], "session_id": held["session_id"],
-             "scheduled_session_id": published["sessions"][0]["session_id"],
-             "expense_id": expense["expense_id"]}
+    approved = seeding.call(("/v1/expenses", "POST"), staff, body={
+        "participant_id": participant_id, "opportunity_id": opportunity_id,
+        "session_id": held["session_id"], "kind": "parking", "amount_pence": 350})
+    seeding.call(("/v1/expenses/{expense_id}/approve", "POST"), staff,
+                 path_parameters={"expense_id": approved["expense_id"]})
+    seeding.call(("/v1/organisations/{organisation_id}/rate-card", "PUT"), staff,
+                 path_parameters={"organisation_id": organisation_id},
+                 body={"hourly_pence": 2500, "half_day_pence": 7500, "full_day_pence": 15000})
+    seeding.call(("/v1/opportunities/{opportunity_id}/payments", "POST"), staff,
+                 path_parameters={"opportunity_id": opportunity_id},
+                 body={"session_id": held["session_id"], "participant_id": participant_id})
+    seeding.call(("/v1/participants/{participant_id}/involvement", "GET"), participant,
+                 path_parameters={"participant_id": participant_id})
+    known = {"network_id": [network_id],
+             "organisation_id": [organisation_id, organisations["other_org_staff"][0]],
+             "participant_id": [participant_id], "opportunity_id": [opportunity_id],
+             "invitation_id": [invitation["invitation_id"]], "session_id": [held["session_id"]],
+             "scheduled_session_id": [published["sessions"][0]["session_id"]],
+             "expense_id": [expense["expense_id"], approved["expense_id"]]}
     return Seed(data_dir, tokens, known, seeding.answers)
 
 
@@ -362,7 +389,10 @@ def region_under_test(request: pytest.FixtureRequest, seeded: Seed,
         REGION.unload()
 
 
-@schema.parametrize()
+every_operation: Callable[[Test], Test] = schema.parametrize()
+
+
+@every_operation
 @pytest.mark.usefixtures("region_under_test")
 def test_operation(case: Any) -> None:
     case.call_and_validate()
@@ -375,6 +405,8 @@ RESPONSE_CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
 
 def test_seeding_answers(seeded: Seed) -> None:
     """The successful answers fuzzing seldom reaches (publishing, matching, inviting, accepting,
-    recording a session, claiming an expense) are as documented too."""
+    recording a session, claiming and approving expenses, setting a rate card, paying for
+    involvement, a person's involvement record) are as documented too."""
+    assert len(seeded.answers) >= 11  # the requests `_seed` makes of opportunities, and waits
     for case, response in seeded.answers:
         case.validate_response(response, checks=RESPONSE_CHECKS)

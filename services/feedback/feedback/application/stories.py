@@ -107,6 +107,8 @@ class Stories:
         organisation_id, _ = staff_of(actor, "answer a story")
         async with self.db.transaction() as tx:
             story = await self.stories.get(tx, str(story_id))
+            if not may_see(story, actor):  # an unpublished story is not there for staff
+                raise NotFound(f"story {story_id} does not exist")
             responded = story.respond(uuid4(), organisation_id, scrub(response).text,
                                       actor.subject, self.clock())
             await self._save(tx, story)

@@ -123,7 +123,9 @@ async def expenses_to_handle(
                        order=record_expenses.c.claimed_at)
 
 
-@router.get("/expenses/{expense_id}", response_model=ExpenseOut)
+# `:uuid`, so that `/expenses/advances` is never taken for an expense id: a GET there is a 405,
+# not a 422 for a malformed id.
+@router.get("/expenses/{expense_id:uuid}", response_model=ExpenseOut)
 async def read_expense(expense_id: UUID, state: State, caller: Caller) -> ExpenseOut:
     """One expense (the person, or the paying organisation's staff)."""
     return ExpenseOut.of(await state.expenses.get(expense_id, caller))

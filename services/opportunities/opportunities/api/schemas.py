@@ -59,7 +59,7 @@ class OpportunityIn(Strict):
     commitment: Commitment
     time_commitment: str = Field(min_length=1, max_length=200,
                                  examples=["Two 2-hour workshops in March"])
-    seats: int = Field(ge=1, le=500)
+    seats: int = Field(strict=True, ge=1, le=500)
     pairs_preferred: bool = False
     support_offered: list[SupportOffered] = Field(default=[], max_length=len(SupportOffered))
     remuneration: Remuneration
@@ -93,7 +93,7 @@ class OpportunityPatch(Strict):
     sessions: list[SessionIn] | None = Field(default=None, max_length=100)
     commitment: Commitment | None = None
     time_commitment: str | None = Field(default=None, min_length=1, max_length=200)
-    seats: int | None = Field(default=None, ge=1, le=500)
+    seats: int | None = Field(default=None, strict=True, ge=1, le=500)
     pairs_preferred: bool | None = None
     support_offered: list[SupportOffered] | None = Field(default=None,
                                                          max_length=len(SupportOffered))
@@ -205,8 +205,8 @@ class MatchesOut(BaseModel):
 
 class InviteIn(Strict):
     participant_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=200)
-    top: int | None = Field(default=None, ge=1, le=200, description="Invite the best-matched "
-                            "people not invited yet, this many.")
+    top: int | None = Field(default=None, strict=True, ge=1, le=200, description=(
+        "Invite the best-matched people not invited yet, this many."))
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:
@@ -238,7 +238,7 @@ class StandDownIn(Strict):
 
 class AttendanceIn(Strict):
     participant_id: UUID
-    hours: float = Field(gt=0, le=MAX_HOURS, multiple_of=0.25,
+    hours: float = Field(strict=True, gt=0, le=MAX_HOURS, multiple_of=0.25,
                          description="Time they took part, in quarter hours.")
 
 
@@ -266,8 +266,9 @@ class SessionHeldOut(BaseModel):
 class PaymentIn(Strict):
     session_id: UUID
     participant_id: UUID
-    reduced_to_pence: int | None = Field(default=None, ge=0, le=MAX_RATE_PENCE, description=(
-        "For someone who reduces their payments: the amount they asked for."))
+    reduced_to_pence: int | None = Field(
+        default=None, strict=True, ge=0, le=MAX_RATE_PENCE,
+        description="For someone who reduces their payments: the amount they asked for.")
 
 
 class PaymentOut(BaseModel):
@@ -283,9 +284,9 @@ class PaymentOut(BaseModel):
 
 
 class RatesIn(Strict):
-    hourly_pence: int = Field(gt=0, le=MAX_RATE_PENCE, examples=[2500])
-    half_day_pence: int = Field(gt=0, le=MAX_RATE_PENCE, examples=[7500])
-    full_day_pence: int = Field(gt=0, le=MAX_RATE_PENCE, examples=[15000])
+    hourly_pence: int = Field(strict=True, gt=0, le=MAX_RATE_PENCE, examples=[2500])
+    half_day_pence: int = Field(strict=True, gt=0, le=MAX_RATE_PENCE, examples=[7500])
+    full_day_pence: int = Field(strict=True, gt=0, le=MAX_RATE_PENCE, examples=[15000])
 
     def to_domain(self) -> Rates:
         return Rates(**self.model_dump())
@@ -303,9 +304,9 @@ class ClaimIn(Strict):
     opportunity_id: UUID
     session_id: UUID = Field(description="The session held that they attended.")
     kind: ExpenseKind
-    amount_pence: int | None = Field(default=None, gt=0, le=MAX_CLAIM_PENCE,
+    amount_pence: int | None = Field(default=None, strict=True, gt=0, le=MAX_CLAIM_PENCE,
                                      description="Every kind but mileage.")
-    miles: int | None = Field(default=None, gt=0, le=MAX_CLAIM_MILES,
+    miles: int | None = Field(default=None, strict=True, gt=0, le=MAX_CLAIM_MILES,
                               description="Mileage only: the amount is worked out.")
     receipt_reference: str | None = Field(default=None, min_length=1, max_length=100,
                                           pattern=r"^[\x20-\x7e]+$")
@@ -316,7 +317,7 @@ class AdvanceIn(Strict):
     opportunity_id: UUID
     session_id: UUID = Field(description="The scheduled session it is for.")
     kind: ExpenseKind
-    amount_pence: int = Field(gt=0, le=MAX_CLAIM_PENCE)
+    amount_pence: int = Field(strict=True, gt=0, le=MAX_CLAIM_PENCE)
 
 
 class RejectIn(Strict):
@@ -349,13 +350,13 @@ class ExpenseOut(BaseModel):
 
 
 class WeightsIn(Strict):
-    topic: int = Field(default=3000, ge=0, le=100_000)
-    kind_wanted: int = Field(default=2000, ge=0, le=100_000)
-    commitment: int = Field(default=1000, ge=0, le=100_000)
-    recent_involvement: int = Field(default=1000, ge=0, le=100_000)
-    recent_cap: int = Field(default=5, ge=0, le=50)
-    never_involved: int = Field(default=1500, ge=0, le=100_000)
-    deprivation: int = Field(default=1500, ge=0, le=100_000)
+    topic: int = Field(default=3000, strict=True, ge=0, le=100_000)
+    kind_wanted: int = Field(default=2000, strict=True, ge=0, le=100_000)
+    commitment: int = Field(default=1000, strict=True, ge=0, le=100_000)
+    recent_involvement: int = Field(default=1000, strict=True, ge=0, le=100_000)
+    recent_cap: int = Field(default=5, strict=True, ge=0, le=50)
+    never_involved: int = Field(default=1500, strict=True, ge=0, le=100_000)
+    deprivation: int = Field(default=1500, strict=True, ge=0, le=100_000)
 
 
 class InvolvementOut(BaseModel):
