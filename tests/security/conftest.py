@@ -36,11 +36,6 @@ from tests.services.notifications.webhook_support import (
 Headers = dict[str, str]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "security: attacks on the platform's HTTP APIs "
-                            "(cross-tenant access, untrustworthy tokens)")
-
-
 @dataclass
 class Tenant:
     """One organisation and one record of every kind it holds."""
