@@ -27,6 +27,7 @@ bench: setup
 	$(UV) run --frozen python -m bench.kernel
 	$(UV) run --frozen python -m bench.opportunities
 	$(UV) run --frozen python -m bench.feedback
+	$(UV) run --frozen python -m bench.platform
 
 clean:
 	rm -rf .chorus bench/results/*.tmp
