@@ -13,6 +13,8 @@ import copy
 from typing import Any, Protocol
 from uuid import UUID
 
+import schemathesis
+
 MADE: dict[int, tuple[Any, tuple[Any, Any, Any, Any]]] = {}
 
 
@@ -89,3 +91,42 @@ class SeededService:
         if isinstance(value, list):
             return [self.pointed(name.removesuffix("s"), item) for item in value]
         return self.known(name, value)
+
+
+def give_every_case_its_caller(schema: Any, under_test: SeededService, *,
+                               bodies: bool = True) -> None:
+    """Wire a suite's schema to its service under test: every case carries the caller's
+    token, and the ids in its path and query (and, with `bodies`, its body, also for the
+    examples and coverage phases) point at seeded records."""
+
+    @schema.auth(refresh_interval=None, retry_on=[])
+    class CallerToken:
+        """The caller's bearer token (none for the anonymous caller)."""
+
+        def get(self, case: Any, context: Any) -> str | None:
+            return under_test.token()
+
+        def set(self, case: Any, data: str | None, context: Any) -> None:
+            if data is not None:
+                case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
+        return under_test.pointed("", path_parameters) if path_parameters else path_parameters
+
+    def map_query(context: Any, query: dict[str, Any] | None) -> Any:
+        return under_test.pointed("", query) if query else query
+
+    schema.hook(map_path_parameters)
+    schema.hook(map_query)
+    if not bodies:
+        return
+
+    def map_body(context: Any, body: Any) -> Any:
+        return under_test.pointed("", body) if isinstance(body, dict) else body
+
+    def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+        if case.operation.schema.app is under_test:
+            give_caller(case, under_test)
+
+    schema.hook(map_body)
+    schemathesis.hook(before_call)

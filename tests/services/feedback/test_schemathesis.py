@@ -58,7 +58,7 @@ from registry.bootstrap import service as registry
 from tests.services.feedback.conftest import CLEAR, RATING, READERS, WORDS, FeedbackRegion
 from tests.services.registry.conftest import ADMIN_KEY, Registry
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
-from tests.services.schemathesis_support import SeededService, give_caller
+from tests.services.schemathesis_support import SeededService, give_every_case_its_caller
 
 CALLERS = ["anonymous", "org_staff", "participant", "network_admin"]
 MAX_EXAMPLES = 5  # per operation and caller, in the fuzzing phase
@@ -149,25 +149,16 @@ with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running
 
 FEEDBACK = FeedbackUnderTest()
 schema = fuzzed_schema(DOCUMENT, FEEDBACK, MAX_EXAMPLES)
+give_every_case_its_caller(schema, FEEDBACK)
 
 
-@schema.auth(refresh_interval=None, retry_on=[])
-class CallerToken:
-    """The caller's bearer token (none for the anonymous caller)."""
-
-    def get(self, case: Any, context: Any) -> str | None:
-        return FEEDBACK.token()
-
-    def set(self, case: Any, data: str | None, context: Any) -> None:
-        if data is not None:
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 @schema.hook
 def map_headers(context: Any, headers: dict[str, Any] | None) -> Any:
     # Where signing in is optional, the document offers `authorization` as a header anyone may
     # send; a generated value would only make every case a bad token's 401. Each caller
-    # presents its own token (`CallerToken`), and the anonymous caller none.
+    # presents its own token (see `give_every_case_its_caller`), and the anonymous caller none.
     if not headers or context.operation is None or not _optional_sign_in(context.operation):
         return headers
     return {name: value for name, value in headers.items() if name.lower() != "authorization"}
@@ -176,27 +167,6 @@ def map_headers(context: Any, headers: dict[str, Any] | None) -> Any:
 def _optional_sign_in(operation: Any) -> bool:
     return any(parameter.get("in") == "header" and parameter.get("name", "").lower()
                == "authorization" for parameter in operation.definition.raw.get("parameters", []))
-
-
-@schema.hook
-def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
-    return FEEDBACK.pointed("", path_parameters) if path_parameters else path_parameters
-
-
-@schema.hook
-def map_query(context: Any, query: dict[str, Any] | None) -> Any:
-    return FEEDBACK.pointed("", query) if query else query
-
-
-@schema.hook
-def map_body(context: Any, body: Any) -> Any:
-    return FEEDBACK.pointed("", body) if isinstance(body, dict) else body
-
-
-@schemathesis.hook
-def before_call(context: Any, case: Any, **kwargs: Any) -> None:
-    if case.operation.schema.app is FEEDBACK:
-        give_caller(case, FEEDBACK)
 
 
 @schemathesis.python.constants

@@ -79,7 +79,7 @@ from tests.services.notifications.people_support import Mailbox, PeopleRegion, s
 from tests.services.notifications.webhook_support import Receiver, Reply
 from tests.services.registry.conftest import ADMIN_KEY, Registry
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
-from tests.services.schemathesis_support import SeededService, give_caller
+from tests.services.schemathesis_support import SeededService, give_every_case_its_caller
 
 CALLERS = ["anonymous", "org_staff", "participant", "network_admin", "registry"]
 MAX_EXAMPLES = 5  # per operation and caller, in the fuzzing phase
@@ -269,49 +269,11 @@ with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running
 
 NOTIFICATIONS = NotificationsUnderTest()
 schema = fuzzed_schema(DOCUMENT, NOTIFICATIONS, MAX_EXAMPLES)
+give_every_case_its_caller(schema, NOTIFICATIONS)
 
 
-@schema.auth(refresh_interval=None, retry_on=[])
-class CallerToken:
-    """The caller's bearer token (none for the anonymous caller)."""
 
-    def get(self, case: Any, context: Any) -> str | None:
-        return NOTIFICATIONS.token()
-
-    def set(self, case: Any, data: str | None, context: Any) -> None:
-        if data is not None:
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
-
-
-Hook = Callable[[Any, Any], Any]
 Test = Callable[[Any], None]
-
-
-def _hook(function: Hook) -> Hook:
-    """`schema.hook`, typed: a hook of this schema, by its name."""
-    schema.hook(function)
-    return function
-
-
-@_hook
-def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
-    return NOTIFICATIONS.pointed("", path_parameters) if path_parameters else path_parameters
-
-
-@_hook
-def map_query(context: Any, query: dict[str, Any] | None) -> Any:
-    return NOTIFICATIONS.pointed("", query) if query else query
-
-
-@_hook
-def map_body(context: Any, body: Any) -> Any:
-    return NOTIFICATIONS.pointed("", body) if isinstance(body, dict) else body
-
-
-@schemathesis.hook
-def before_call(context: Any, case: Any, **kwargs: Any) -> None:
-    if case.operation.schema.app is NOTIFICATIONS:
-        give_caller(case, NOTIFICATIONS)
 
 
 @schemathesis.python.constants

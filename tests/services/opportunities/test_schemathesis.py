@@ -51,7 +51,12 @@ from registry.bootstrap import service as registry
 from tests.services.opportunities.conftest import opportunity
 from tests.services.registry.conftest import ADMIN_KEY
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
-from tests.services.schemathesis_support import MADE, SeededService, give_caller
+from tests.services.schemathesis_support import (
+    MADE,
+    SeededService,
+    give_caller,
+    give_every_case_its_caller,
+)
 
 CALLERS = ["org_staff", "participant", "network_admin"]
 EMAIL = "alex@example.org"
@@ -147,18 +152,9 @@ with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running
 
 REGION = RegionUnderTest()
 schema = fuzzed_schema(DOCUMENT, REGION, MAX_EXAMPLES)
+give_every_case_its_caller(schema, REGION, bodies=False)
 
 
-@schema.auth(refresh_interval=None, retry_on=[])
-class CallerToken:
-    """The caller's bearer token (none for the anonymous caller)."""
-
-    def get(self, case: Any, context: Any) -> str | None:
-        return REGION.token()
-
-    def set(self, case: Any, data: str | None, context: Any) -> None:
-        if data is not None:
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 Hook = Callable[[Any, Any], Any]
@@ -169,16 +165,6 @@ def _hook(function: Hook) -> Hook:
     """`schema.hook`, typed: a hook of this schema, by its name."""
     schema.hook(function)
     return function
-
-
-@_hook
-def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
-    return REGION.pointed("", path_parameters) if path_parameters else path_parameters
-
-
-@_hook
-def map_query(context: Any, query: dict[str, Any] | None) -> Any:
-    return REGION.pointed("", query) if query else query
 
 
 def _pointed_body(path: str | None, body: dict[str, Any]) -> Any:

@@ -44,7 +44,7 @@ from chorus.settings import Settings, load_settings
 from registry.bootstrap import service as registry
 from tests.services.registry.conftest import ADMIN_KEY
 from tests.services.schemathesis_checks import fuzzed_schema, problem_details
-from tests.services.schemathesis_support import SeededService, give_caller
+from tests.services.schemathesis_support import SeededService, give_every_case_its_caller
 
 CALLERS = ["anonymous", "org_staff", "participant", "network_admin", "service"]
 SERVICE_KEY = "chorus_service_test-key-for-schemathesis"
@@ -134,49 +134,11 @@ with tempfile.TemporaryDirectory() as _nowhere:  # the document needs no running
 
 REGISTRY = RegistryUnderTest()
 schema = fuzzed_schema(DOCUMENT, REGISTRY, MAX_EXAMPLES)
+give_every_case_its_caller(schema, REGISTRY)
 
 
-@schema.auth(refresh_interval=None, retry_on=[])
-class CallerToken:
-    """The caller's bearer token (none for the anonymous caller)."""
 
-    def get(self, case: Any, context: Any) -> str | None:
-        return REGISTRY.token()
-
-    def set(self, case: Any, data: str | None, context: Any) -> None:
-        if data is not None:
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
-
-
-Hook = Callable[[Any, Any], Any]
 Test = Callable[[Any], None]
-
-
-def _hook(function: Hook) -> Hook:
-    """`schema.hook`, typed: a hook of this schema, by its name."""
-    schema.hook(function)
-    return function
-
-
-@_hook
-def map_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
-    return REGISTRY.pointed("", path_parameters) if path_parameters else path_parameters
-
-
-@_hook
-def map_query(context: Any, query: dict[str, Any] | None) -> Any:
-    return REGISTRY.pointed("", query) if query else query
-
-
-@_hook
-def map_body(context: Any, body: Any) -> Any:
-    return REGISTRY.pointed("", body) if isinstance(body, dict) else body
-
-
-@schemathesis.hook
-def before_call(context: Any, case: Any, **kwargs: Any) -> None:
-    if case.operation.schema.app is REGISTRY:
-        give_caller(case, REGISTRY)
 
 
 @schemathesis.python.constants
