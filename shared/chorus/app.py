@@ -1,7 +1,7 @@
 """The app factory: one FastAPI app per service, with its runtime under the app's lifespan."""
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chorus.asyncapi import asyncapi_document, asyncapi_html
 from chorus.auth import TokenVerifier, install_auth_problem_handlers
-from chorus.limits import RequestLimits
+from chorus.limits import ASGIApp, Message, Receive, RequestLimits, Scope, Send
 from chorus.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from chorus.service import ServiceRuntime, ServiceSpec
 from chorus.settings import Settings
@@ -44,7 +44,7 @@ def create_app(spec: ServiceSpec, settings: Settings, bus: Bus | None = None) ->
     for router in spec.routers:
         app.include_router(router)
     app.include_router(_operations_router(spec))
-    app.middleware("http")(_measure(spec.name))
+    app.add_middleware(RequestTimer, service=spec.name)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")
     return app
@@ -80,17 +80,31 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
     return router
 
 
-def _measure(
-    service: str,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        REQUEST_LATENCY.labels(service, request.method, route, str(response.status_code)
-                               ).observe(time.perf_counter() - started)
-        return response
+class RequestTimer:
+    """ASGI middleware: each request's duration, by route and status, into REQUEST_LATENCY.
 
-    return middleware
+    Plain ASGI rather than `BaseHTTPMiddleware`, which runs every request in a task group
+    of its own and streams the response through a queue: a cost paid on every command."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client sees if the app fails before it answers
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            REQUEST_LATENCY.labels(self.service, scope["method"], route, str(status)
+                                   ).observe(time.perf_counter() - started)

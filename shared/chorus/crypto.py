@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Executable, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -153,8 +153,10 @@ class KeyRing:
             return key
         # Another transaction may be creating this person's first key right now: insert
         # only if absent, then use whichever key was stored, so the person has one key.
-        wrapped = self._wrap(subject_id, AESGCM.generate_key(bit_length=256))
-        await conn.execute(_insert_if_absent(conn, subject_id, wrapped))
+        key = AESGCM.generate_key(bit_length=256)
+        inserting = _insert_if_absent(conn, subject_id, self._wrap(subject_id, key))
+        if await conn.scalar(inserting.returning(data_keys.c.subject_id)) is not None:
+            return key
         key = await self._stored_key(conn, subject_id)
         if key is None:
             raise ChorusError(f"the data key of {subject_id} was shredded while in use")
@@ -216,7 +218,9 @@ def _bind(*parts: str) -> bytes:
     return b"".join(len(part).to_bytes(4, "big") + part for part in encoded)
 
 
-def _insert_if_absent(conn: AsyncConnection, subject_id: str, wrapped: bytes) -> Executable:
+def _insert_if_absent(
+    conn: AsyncConnection, subject_id: str, wrapped: bytes
+) -> postgresql.Insert | sqlite.Insert:
     row = {"subject_id": subject_id, "wrapped_key": wrapped, "created_at": datetime.now(UTC)}
     if conn.dialect.name == "postgresql":
         return (

@@ -50,15 +50,22 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = make_url(url)
         self.is_postgres = self.url.get_backend_name() == "postgresql"
+        self._own_backends: set[int] = set()  # PostgreSQL server pids of this pool's connections
         self.engine: AsyncEngine = self._create_engine(pool_size)
 
     def _create_engine(self, pool_size: int) -> AsyncEngine:
         if self.is_postgres:
-            # A connection that died while the server was away is noticed before use, and a
-            # server that does not answer fails a request in seconds rather than hanging it.
-            return create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size,
-                                       pool_pre_ping=True, pool_timeout=CONNECT_SECONDS,
-                                       connect_args={"timeout": CONNECT_SECONDS})
+            # A server that does not answer fails a request in seconds rather than hanging
+            # it. Connections are not pinged before each use (a round trip per transaction):
+            # the first one found dead after an outage fails its request with a 503 and has
+            # SQLAlchemy drop every pooled connection made before it, so the next ones
+            # connect afresh.
+            engine = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size,
+                                         pool_timeout=CONNECT_SECONDS,
+                                         connect_args={"timeout": CONNECT_SECONDS})
+            event.listen(engine.sync_engine, "connect", self._remember_backend)
+            event.listen(engine.sync_engine, "close", self._forget_backend)
+            return engine
         if self.url.database and self.url.database != ":memory:":
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self.url, connect_args={"timeout": 30})
@@ -110,8 +117,10 @@ class Database:
             raw = (await conn.get_raw_connection()).driver_connection
             assert raw is not None
 
-            def on_notify(*_: Any) -> None:
-                wake.set()
+            def on_notify(_conn: Any, backend: int, *_: Any) -> None:
+                # This process's own commits have woken it already (after_commit).
+                if backend not in self._own_backends:
+                    wake.set()
 
             await raw.add_listener(channel, on_notify)
             try:
@@ -122,6 +131,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    def _remember_backend(self, dbapi_connection: Any, _record: Any) -> None:
+        self._own_backends.add(dbapi_connection.driver_connection.get_server_pid())
+
+    def _forget_backend(self, dbapi_connection: Any, _record: Any) -> None:
+        self._own_backends.discard(dbapi_connection.driver_connection.get_server_pid())
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -135,7 +135,7 @@ class EventStore:
         rows = [row for r in recorded if (row := self._outbox_row(r)) is not None]
         if not rows:
             return
-        await tx.conn.execute(insert(outbox), rows)
+        await tx.conn.execute(insert(outbox).values(rows))  # one statement for all rows
 
     def _outbox_row(self, event: RecordedEvent) -> dict[str, Any] | None:
         public = self._to_public(event)

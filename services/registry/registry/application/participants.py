@@ -85,9 +85,8 @@ class Participants:
             await self.networks.get(tx, str(command.network_id))
             assisting = await self._assisting_org(tx, actor, command.network_id)
             await self._claim_email(tx, participant_id, command.details.email)
-            personal = await self._seal_details(tx.conn, participant_id, command.details)
-            consent = await self._seal_equality(tx.conn, participant_id, command.consent,
-                                                command.equality)
+            personal, consent = await self._seal(tx.conn, participant_id, command.details,
+                                                 command.consent, command.equality)
             participant = Participant.join(
                 participant_id, command.network_id, personal, command.profile, consent,
                 self.clock(), assisted_by_org_id=assisting,
@@ -220,28 +219,28 @@ class Participants:
             raise Conflict("a participant with this e-mail address is already registered; "
                            "sign in with a one-time code instead") from None
 
-    async def _seal_details(self, conn: AsyncConnection, participant_id: UUID,
-                            details: Details) -> PersonalDetails:
-        given = {n: str(getattr(details, n)) for n in PERSONAL_FIELDS
-                 if getattr(details, n) is not None}
+    async def _seal(self, conn: AsyncConnection, participant_id: UUID, details: Details,
+                    consent: Consent, equality: Equality) -> tuple[PersonalDetails, Consent]:
+        """A newcomer's details and equality answers, sealed under their key at once."""
+        given = _given_details(details) | _given_equality(equality)
         sealed = await self.keys.encrypt_many(conn, str(participant_id), given)
-        return PersonalDetails(**sealed)
+        return (PersonalDetails(**{n: sealed[n] for n in PERSONAL_FIELDS if n in sealed}),
+                _with_equality(consent, sealed))
 
     async def _seal_equality(self, conn: AsyncConnection, participant_id: UUID,
                              consent: Consent, equality: Equality) -> Consent:
-        given = {n: getattr(equality, n) for n in EQUALITY_FIELDS
-                 if getattr(equality, n) is not None}
-        sealed = await self.keys.encrypt_many(conn, str(participant_id), given)
-        return replace(consent, age_band=sealed.get("age_band"),
-                       ethnicity=sealed.get("ethnicity"), disability=sealed.get("disability"))
+        sealed = await self.keys.encrypt_many(conn, str(participant_id),
+                                              _given_equality(equality))
+        return _with_equality(consent, sealed)
 
     async def _view(self, conn: AsyncConnection, participant: Participant) -> ParticipantView:
-        personal = participant.personal
-        consent = participant.consent
-        return ParticipantView(
-            participant,
-            await self._open_all(conn, participant.id, personal.__dict__, PERSONAL_FIELDS),
-            await self._open_all(conn, participant.id, consent.__dict__, EQUALITY_FIELDS))
+        """The participant with their sealed fields opened (their key read once)."""
+        personal, consent = participant.personal.__dict__, participant.consent.__dict__
+        opened = await self.keys.decrypt_many(conn, participant.id, {
+            **{n: personal.get(n) for n in PERSONAL_FIELDS},
+            **{n: consent.get(n) for n in EQUALITY_FIELDS}})
+        return ParticipantView(participant, {n: opened[n] for n in PERSONAL_FIELDS},
+                               {n: opened[n] for n in EQUALITY_FIELDS})
 
     async def _open_all(self, conn: AsyncConnection, subject: str, sealed: dict[str, Any],
                         names: tuple[str, ...]) -> dict[str, Any]:
@@ -257,6 +256,21 @@ class Participants:
                     k: ("[erased]" if data[holder].get(k) and v is None else v)
                     for k, v in opened.items()}}
         return data
+
+
+def _given_details(details: Details) -> dict[str, str]:
+    return {n: str(getattr(details, n)) for n in PERSONAL_FIELDS
+            if getattr(details, n) is not None}
+
+
+def _given_equality(equality: Equality) -> dict[str, str]:
+    return {n: getattr(equality, n) for n in EQUALITY_FIELDS
+            if getattr(equality, n) is not None}
+
+
+def _with_equality(consent: Consent, sealed: dict[str, str]) -> Consent:
+    return replace(consent, age_band=sealed.get("age_band"),
+                   ethnicity=sealed.get("ethnicity"), disability=sealed.get("disability"))
 
 
 def _check_version(participant: Participant, expected: int | None) -> None:
