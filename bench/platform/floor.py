@@ -31,6 +31,7 @@ from typing import Any
 from uuid import uuid4
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI, status
 from sqlalchemy import Column, DateTime, MetaData, String, Table, insert
 from sqlalchemy.dialects.postgresql import JSONB
@@ -144,6 +145,6 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["serve"]:
         serve()
     elif sys.argv[1:] == ["consume"]:
-        asyncio.run(consume())
+        uvloop.run(consume())  # the event loop `chorus serve` runs on
     else:
         raise SystemExit("usage: python -m bench.platform.floor serve|consume")

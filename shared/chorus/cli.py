@@ -17,9 +17,15 @@ console = Console(stderr=True)
 
 
 def _run(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a coroutine; turn a setting error into one clear line and exit status 2."""
+    """Run a coroutine (on uvloop, except on Windows, which has none); turn a setting error
+    into one clear line and exit status 2."""
     try:
-        asyncio.run(make())
+        if sys.platform == "win32":
+            asyncio.run(make())
+        else:
+            import uvloop
+
+            uvloop.run(make())
     except SettingsError as error:
         console.print(f"[red]chorus: {error}[/red]")
         sys.exit(2)
