@@ -1,7 +1,7 @@
 # The two commands: `make run` starts Chorus with a demo region; `make test` runs everything.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: setup run test lint typecheck unit bench clean
+.PHONY: setup run test lint typecheck unit bench clean deploy-tools deploy-check
 
 setup:
 	@scripts/bootstrap.sh
@@ -9,7 +9,7 @@ setup:
 run: setup
 	$(UV) run --frozen chorus up
 
-test: setup lint typecheck
+test: setup lint typecheck deploy-tools
 	@scripts/test-servers.sh
 	$(UV) run --frozen pytest
 
@@ -21,6 +21,12 @@ typecheck: setup
 
 unit: setup
 	$(UV) run --frozen pytest tests/unit tests/kernel -m "not postgres and not kafka"
+
+deploy-tools:
+	@scripts/install-kustomize.sh
+
+deploy-check: setup deploy-tools
+	$(UV) run --frozen pytest tests/deploy
 
 bench: setup
 	@scripts/test-servers.sh

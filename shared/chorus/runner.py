@@ -43,8 +43,11 @@ async def check_dependencies(settings: Settings, specs: Sequence[ServiceSpec]) -
 async def _check_kafka(settings: Settings) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
+    from chorus.transport.kafka_security import KafkaSecurity
+
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
-                                request_timeout_ms=10000)
+                                request_timeout_ms=10000,
+                                **KafkaSecurity.from_settings(settings).client_options())
     try:
         await asyncio.wait_for(admin.start(), 15)
     except Exception as error:

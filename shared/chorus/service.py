@@ -83,11 +83,13 @@ def build_bus(settings: Settings, client_id: str) -> Bus:
     """The transport the settings ask for."""
     if settings.transport == "kafka":
         from chorus.transport.kafka import KafkaBus
+        from chorus.transport.kafka_security import KafkaSecurity
 
         assert settings.kafka_bootstrap is not None
         return KafkaBus(settings.kafka_bootstrap, client_id=client_id,
                         partitions=settings.kafka_partitions,
-                        replication_factor=settings.kafka_replication_factor)
+                        replication_factor=settings.kafka_replication_factor,
+                        security=KafkaSecurity.from_settings(settings))
     from chorus.transport.embedded import EmbeddedBus
 
     return EmbeddedBus(settings.embedded_bus_url(), poll_interval=settings.poll_interval)

@@ -28,6 +28,21 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = None
     kafka_partitions: int = Field(default=6, ge=1, le=1000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=10)
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL"] = Field(
+        default="PLAINTEXT",
+        description="How the Kafka clients connect: PLAINTEXT, or SSL (TLS, with a client "
+        "certificate when CHORUS_KAFKA_CERT_FILE is set: mutual TLS).",
+    )
+    kafka_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the brokers' certificates (Strimzi: "
+        "`ca.crt` of `<cluster>-cluster-ca-cert`). Default: the system's CAs.",
+    )
+    kafka_cert_file: Path | None = Field(
+        default=None, description="PEM client certificate for mutual TLS (Strimzi: `user.crt` "
+        "of the KafkaUser's Secret).")
+    kafka_key_file: Path | None = Field(
+        default=None, description="PEM private key of the client certificate (`user.key`).")
     bus_url: str | None = None
     host: str = "127.0.0.1"
     port: int | None = Field(default=None, ge=1, le=65535)
@@ -78,6 +93,7 @@ class Settings(BaseSettings):
     def _consistent(self) -> Self:
         if self.transport == "kafka" and not self.kafka_bootstrap:
             raise ValueError("CHORUS_KAFKA_BOOTSTRAP is required when CHORUS_TRANSPORT=kafka")
+        self._consistent_kafka_tls()
         if self.environment == "production":
             if self.transport != "kafka":
                 raise ValueError("production needs CHORUS_TRANSPORT=kafka")
@@ -86,6 +102,16 @@ class Settings(BaseSettings):
         if self.database_url and not self.database_url.startswith(("sqlite", "postgres")):
             raise ValueError("CHORUS_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return self
+
+    def _consistent_kafka_tls(self) -> None:
+        files = (self.kafka_ca_file, self.kafka_cert_file, self.kafka_key_file)
+        if self.kafka_security_protocol == "PLAINTEXT" and any(files):
+            raise ValueError("CHORUS_KAFKA_SECURITY_PROTOCOL: set it to SSL to use "
+                             "CHORUS_KAFKA_CA_FILE, CHORUS_KAFKA_CERT_FILE and "
+                             "CHORUS_KAFKA_KEY_FILE")
+        if (self.kafka_cert_file is None) != (self.kafka_key_file is None):
+            raise ValueError("CHORUS_KAFKA_CERT_FILE and CHORUS_KAFKA_KEY_FILE go together "
+                             "(a client certificate and its private key)")
 
     def database_url_for(self, service: str) -> str:
         """This service's own database (each service owns its store)."""

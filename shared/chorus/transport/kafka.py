@@ -4,7 +4,8 @@ The relay appends a batch to the producer in order and then awaits every acknowl
 (`acks=all`), so a batch keeps its order per key and returns only once the broker has it.
 Consumers are FastStream batch subscribers with an explicit ack policy: offsets are
 committed after the handler returned, and a handler that raises gets the batch again.
-kafka-python does the administration (topics, lag).
+kafka-python does the administration (topics, lag). Every client connects with the bus's
+`KafkaSecurity` (plaintext, or mutual TLS).
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from chorus.transport.base import IncomingMessage, OutgoingMessage, Subscription
+from chorus.transport.kafka_security import KafkaSecurity
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,16 @@ class KafkaBus:
         partitions: int = 6,
         replication_factor: int = 1,
         topic_config: dict[str, str] | None = None,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
         self.partitions = partitions
         self.replication_factor = replication_factor
         self.topic_config = topic_config or {}
-        self.broker = KafkaBroker(bootstrap_servers, client_id=client_id, logger=log)
+        self.security = security or KafkaSecurity()
+        self.broker = KafkaBroker(bootstrap_servers, client_id=client_id, logger=log,
+                                  security=self.security.faststream_security())
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -61,6 +66,7 @@ class KafkaBus:
             bootstrap_servers=self.bootstrap_servers, client_id=self.client_id,
             acks="all", enable_idempotence=True, linger_ms=2,
             max_batch_size=1024 * 1024, request_timeout_ms=15000,
+            **self.security.client_options(),
         )
         await producer.start()
         return producer
@@ -97,9 +103,13 @@ class KafkaBus:
 
     def _create_topics(self, topics: list[str]) -> None:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_servers,
-                                 client_id=f"{self.client_id}-admin")
+                                 client_id=f"{self.client_id}-admin",
+                                 **self.security.client_options())
         try:
-            for topic in topics:
+            # Only the missing ones: where topics are managed outside (Strimzi's KafkaTopics),
+            # the service's user may describe its topics but not create them.
+            existing = set(admin.list_topics())
+            for topic in (t for t in topics if t not in existing):
                 with contextlib.suppress(TopicAlreadyExistsError):
                     admin.create_topics([NewTopic(topic, self.partitions,
                                                   self.replication_factor, self.topic_config)])
@@ -115,8 +125,9 @@ class KafkaBus:
         return await asyncio.to_thread(self._lag, group, list(topics))
 
     def _lag(self, group: str, topics: list[str]) -> int:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_servers)
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap_servers)
+        options = self.security.client_options()
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_servers, **options)
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, **options)
         try:
             committed = admin.list_group_offsets(group).get(group, {})
             partitions = [TopicPartition(t, p) for t in topics
