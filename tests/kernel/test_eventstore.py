@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from chorus.errors import ConcurrencyError
+from chorus.migrations import upgrade
 from chorus.store import Database
 from chorus.store.schema import events, outbox
 from tests.kernel.support import counted, tally_store
@@ -99,3 +100,43 @@ async def test_read_all_follows_the_global_position(database: Database) -> None:
     assert [e.stream_id for e in everything] == ["a", "a", "b", "b", "c", "c"]
     assert [e.position for e in everything] == sorted(e.position for e in everything)
     assert after_three == everything[3:]
+
+
+@pytest.mark.postgres
+async def test_a_reader_following_positions_never_skips_an_append_that_commits_late(
+    postgres_url: str,
+) -> None:
+    """An append that began first but commits last must still come after the reader's
+    position: positions are given in commit order, not in the order rows were inserted."""
+    db = Database(postgres_url)
+    await upgrade(db, [])
+    store = tally_store(db)
+    try:
+        slow_appended, let_slow_commit = asyncio.Event(), asyncio.Event()
+
+        async def slow() -> None:
+            async with db.transaction() as tx:
+                await store.append(tx, "slow", "tally", 0, [counted(1), counted(2)])
+                slow_appended.set()
+                await let_slow_commit.wait()
+
+        async def quick() -> None:
+            async with db.transaction() as tx:
+                await store.append(tx, "quick", "tally", 0, [counted(1)])
+
+        slow_task = asyncio.create_task(slow())
+        await slow_appended.wait()
+        quick_task = asyncio.create_task(quick())
+        await asyncio.wait([quick_task], timeout=1)  # it may commit now, or wait its turn
+        async with db.transaction() as tx:
+            seen = await store.read_all(tx, 0)
+        position = seen[-1].position if seen else 0
+        let_slow_commit.set()
+        await asyncio.gather(slow_task, quick_task)
+        async with db.transaction() as tx:
+            seen += await store.read_all(tx, position)
+        assert sorted((e.stream_id, e.version) for e in seen) == [
+            ("quick", 1), ("slow", 1), ("slow", 2)]
+        assert [e.position for e in seen] == sorted(e.position for e in seen)
+    finally:
+        await db.dispose()

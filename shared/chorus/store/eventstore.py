@@ -1,8 +1,9 @@
 """The event store: append with an expected version, read a stream, read all in order.
 
 An append writes the events and the public messages they map to (the outbox) in one
-transaction. On PostgreSQL appends take the table's write lock, so positions commit in
-order and a reader following `position` never skips an event that commits late.
+transaction. A reader following `position` never skips an event that commits late: on
+PostgreSQL positions are given at commit, one transaction at a time (migration
+kernel_0004), so they become visible in order; SQLite has one writer at a time.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import RowMapping, func, insert, select, text
+from sqlalchemy import RowMapping, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from chorus.envelope import Envelope, to_kafka
@@ -36,7 +37,7 @@ class NewEvent:
 class RecordedEvent:
     """An event as stored, with its place in its stream and in the whole store."""
 
-    position: int
+    position: int  # on PostgreSQL, provisional (negative) until the append commits
     event_id: UUID
     stream_id: str
     stream_type: str
@@ -85,8 +86,6 @@ class EventStore:
         """
         if not new_events:
             return []
-        if self.db.is_postgres:
-            await tx.conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
         if expected_version > 0:
             actual = await self.stream_version(tx, stream_id)
             if actual != expected_version:
