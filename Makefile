@@ -10,6 +10,7 @@ run: setup
 	$(UV) run --frozen chorus up
 
 test: setup lint typecheck deploy-tools
+	@scripts/install-browser.sh
 	@scripts/test-servers.sh
 	$(UV) run --frozen pytest
 
@@ -17,7 +18,7 @@ lint: setup
 	$(UV) run --frozen ruff check .
 
 typecheck: setup
-	$(UV) run --frozen mypy shared/chorus services/registry/registry services/opportunities/opportunities services/feedback/feedback services/notifications/notifications
+	$(UV) run --frozen mypy shared/chorus services/registry/registry services/opportunities/opportunities services/feedback/feedback services/notifications/notifications services/portal/portal
 
 unit: setup
 	$(UV) run --frozen pytest tests/unit tests/kernel -m "not postgres and not kafka"

@@ -10,3 +10,4 @@ if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1;
 fi
 uv_cmd() { if command -v uv >/dev/null 2>&1; then uv "$@"; else python3 -m uv "$@"; fi; }
 uv_cmd sync --frozen --all-packages --quiet
+scripts/install-portal-assets.sh

@@ -93,11 +93,14 @@ async def up(
     apps = [create_app(spec, settings, shared) for spec in specs]
     servers = [_server(app, settings.host, spec.port + settings.port_offset)
                for app, spec in zip(apps, specs, strict=True)]
+    portal = _portal(settings)
+    if portal is not None:
+        servers.append(_server(portal[0], settings.host, portal[1]))
     serving = asyncio.create_task(_run_until_signalled(servers))
     try:
         await _wait_started(servers, serving)
         lines = await _seed(apps) if demo else []
-        announce(_banner(specs, settings, lines))
+        announce(_banner(specs, settings, lines, portal[1] if portal else None))
         await serving
     finally:
         if shared is not None:
@@ -129,10 +132,24 @@ async def _is_empty(runtime: ServiceRuntime) -> bool:
         return await runtime.store.last_position(tx) == 0
 
 
-def _banner(specs: Sequence[ServiceSpec], settings: Settings, demo: list[str]) -> list[str]:
+def _portal(settings: Settings) -> tuple[Any, int] | None:
+    """The portal and its port (8000 plus the offset), where the chorus-portal package is
+    installed: it sits on top of the services, so the kernel only looks for it."""
+    try:
+        from portal.bootstrap import for_platform
+    except ImportError:
+        return None
+    return for_platform(data_dir=settings.data_dir, host=settings.host,
+                        port_offset=settings.port_offset)
+
+
+def _banner(specs: Sequence[ServiceSpec], settings: Settings, demo: list[str],
+            portal_port: int | None = None) -> list[str]:
     mode = (f"Kafka at {settings.kafka_bootstrap}" if settings.transport == "kafka"
             else f"embedded bus in {settings.data_dir}")
     lines = ["", "Chorus is running (" + mode + ")", ""]
+    if portal_port is not None:
+        lines.append(f"  {'portal':<14} http://{settings.host}:{portal_port}/   (the web pages)")
     for spec in specs:
         base = f"http://{settings.host}:{spec.port + settings.port_offset}"
         lines.append(f"  {spec.name:<14} {base}/docs   (events: {base}/asyncapi)")

@@ -27,7 +27,8 @@ from tests.fixtures.postgres import PostgresServer
 from tests.services.notifications.people_support import Mailbox
 from tests.services.notifications.webhook_support import Endpoint, Receiver
 
-PORTS = {"registry": 8001, "opportunities": 8002, "feedback": 8003, "notifications": 8004}
+PORTS = {"registry": 8001, "opportunities": 8002, "feedback": 8003, "notifications": 8004,
+         "portal": 8000}
 READY_SECONDS = 120.0
 
 

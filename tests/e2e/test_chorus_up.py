@@ -96,6 +96,10 @@ def test_the_embedded_default_starts_with_the_demo_region_and_keeps_it(tmp_path:
     with chorus_up(cwd=tmp_path) as (base, banner):
         assert any("registry" in line and "/docs" in line for line in banner)
         assert any("demo network" in line for line in banner)
+        portal = base.rsplit(":", 1)[0] + f":{int(base.rsplit(':', 1)[1]) - 1}"
+        assert any(f"portal         {portal}/" in line for line in banner), banner
+        start_page = httpx.get(f"{portal}/")
+        assert start_page.status_code == 200 and "sam@example.org" in start_page.text
         headers = admin_headers(base, banner)
         [network] = wait_for_networks(base, 1, headers)
         assert network["organisation_count"] == 3

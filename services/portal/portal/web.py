@@ -1,0 +1,101 @@
+"""What every page shares: the templates, the signed-in person, forms checked for forgery,
+and the answers when something goes wrong."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from portal import words
+from portal.backend import Backend
+from portal.forms import FieldError, Form
+from portal.session import CSRF_FIELD, SignedIn, csrf_matches, csrf_token, signed_in, take_flash
+from portal.settings import PortalSettings
+
+MAX_FORM_BYTES = 256 * 1024
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Portal:
+    """The app's state: its settings, the services' clients and the page templates."""
+
+    settings: PortalSettings
+    backend: Backend
+    templates: Jinja2Templates
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=TEMPLATES)
+    templates.env.filters.update(label=words.label, labels=words.labels, day=words.day,
+                                 pounds=words.pounds, options=words.options)
+    templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+    return templates
+
+
+def portal_of(request: Request) -> Portal:
+    state: Portal = request.app.state.portal
+    return state
+
+
+class NeedsSignIn(Exception):
+    """The page is for a signed-in participant (or staff): go and sign in first."""
+
+    def __init__(self, staff: bool = False) -> None:
+        self.staff = staff
+
+
+class FormForged(Exception):
+    """A form came without this session's anti-forgery token."""
+
+
+def participant(request: Request) -> SignedIn:
+    person = signed_in(request)
+    if person is None or not person.is_participant:
+        raise NeedsSignIn()
+    return person
+
+
+def staff(request: Request) -> SignedIn:
+    person = signed_in(request)
+    if person is None or not person.is_staff:
+        raise NeedsSignIn(staff=True)
+    return person
+
+
+async def checked_form(request: Request) -> Form:
+    """The submitted form, refused (403) unless it carries this session's token."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise HTTPException(413, "The form was too large to send")
+    form = Form.parse(bytes(body))
+    if not csrf_matches(request, form.one(CSRF_FIELD)):
+        raise FormForged()
+    return form
+
+
+Participant = Annotated[SignedIn, Depends(participant)]
+Staff = Annotated[SignedIn, Depends(staff)]
+Posted = Annotated[Form, Depends(checked_form)]
+State = Annotated[Portal, Depends(portal_of)]
+
+
+def render(request: Request, template: str, *, status: int = 200,
+           errors: list[FieldError] | None = None, **context: Any) -> HTMLResponse:
+    """A page, with what every page needs: who is signed in, the form token, a confirmation
+    left by the last action, and the errors to put right (the title says so first)."""
+    context |= {"user": signed_in(request), "csrf_token": csrf_token(request),
+                "flash": take_flash(request), "errors": errors or [],
+                "development": portal_of(request).settings.development}
+    return portal_of(request).templates.TemplateResponse(
+        request, template, context, status_code=400 if errors else status)
+
+
+def go(path: str) -> Response:
+    """After a form: see the result on its own page (post, redirect, get)."""
+    return RedirectResponse(path, status_code=303)
