@@ -11,6 +11,7 @@ import uvicorn
 from chorus.app import create_app
 from chorus.errors import SettingsError
 from chorus.service import ServiceRuntime, ServiceSpec, build_bus
+from chorus.services import frontends
 from chorus.settings import Settings
 from chorus.store.database import Database
 from chorus.telemetry import setup_logging, setup_tracing
@@ -93,14 +94,16 @@ async def up(
     apps = [create_app(spec, settings, shared) for spec in specs]
     servers = [_server(app, settings.host, spec.port + settings.port_offset)
                for app, spec in zip(apps, specs, strict=True)]
-    portal = _portal(settings)
-    if portal is not None:
-        servers.append(_server(portal[0], settings.host, portal[1]))
+    fronts = {name: build(data_dir=settings.data_dir, host=settings.host,
+                          port_offset=settings.port_offset)
+              for name, build in frontends().items()}
+    servers += [_server(app, settings.host, port) for app, port in fronts.values()]
     serving = asyncio.create_task(_run_until_signalled(servers))
     try:
         await _wait_started(servers, serving)
         lines = await _seed(apps) if demo else []
-        announce(_banner(specs, settings, lines, portal[1] if portal else None))
+        announce(_banner(specs, settings, lines,
+                         {name: port for name, (_, port) in fronts.items()}))
         await serving
     finally:
         if shared is not None:
@@ -132,24 +135,13 @@ async def _is_empty(runtime: ServiceRuntime) -> bool:
         return await runtime.store.last_position(tx) == 0
 
 
-def _portal(settings: Settings) -> tuple[Any, int] | None:
-    """The portal and its port (8000 plus the offset), where the chorus-portal package is
-    installed: it sits on top of the services, so the kernel only looks for it."""
-    try:
-        from portal.bootstrap import for_platform
-    except ImportError:
-        return None
-    return for_platform(data_dir=settings.data_dir, host=settings.host,
-                        port_offset=settings.port_offset)
-
-
 def _banner(specs: Sequence[ServiceSpec], settings: Settings, demo: list[str],
-            portal_port: int | None = None) -> list[str]:
+            fronts: dict[str, int] | None = None) -> list[str]:
     mode = (f"Kafka at {settings.kafka_bootstrap}" if settings.transport == "kafka"
             else f"embedded bus in {settings.data_dir}")
     lines = ["", "Chorus is running (" + mode + ")", ""]
-    if portal_port is not None:
-        lines.append(f"  {'portal':<14} http://{settings.host}:{portal_port}/   (the web pages)")
+    for name, port in (fronts or {}).items():
+        lines.append(f"  {name:<14} http://{settings.host}:{port}/   (the web pages)")
     for spec in specs:
         base = f"http://{settings.host}:{spec.port + settings.port_offset}"
         lines.append(f"  {spec.name:<14} {base}/docs   (events: {base}/asyncapi)")
