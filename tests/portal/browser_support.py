@@ -3,7 +3,6 @@ driven by Playwright (launched by its path, never downloaded), axe-core from the
 registry, and a record of every page visited for the accessibility checks and screenshots."""
 
 import asyncio
-import os
 import shutil
 import socket
 from collections.abc import AsyncIterator
@@ -12,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 
 from portal.settings import ASSETS
+from tests.tools import missing_tool
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = ASSETS / "axe-core" / "axe.min.js"
@@ -24,11 +23,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 
 def missing(what: str, hint: str) -> None:
-    """In CI a missing tool fails the test; on a laptop it skips with a one-line hint."""
-    message = f"{what} is missing: {hint}"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message)
-    pytest.skip(message)
+    missing_tool(f"{what} is missing: {hint}")
 
 
 def chromium_path() -> str:
