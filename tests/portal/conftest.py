@@ -17,6 +17,7 @@ import pytest
 from portal.backend import Backend
 from portal.bootstrap import create_app
 from portal.settings import PortalSettings, load
+from tests.portal.browser_support import chromium_path, served
 from tests.services.feedback import conftest as feedback_suite
 from tests.services.feedback.conftest import FeedbackRegion
 
@@ -99,3 +100,22 @@ async def browser(portal_app: Any) -> AsyncIterator[Browser]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=portal_app),
                                  base_url="http://portal") as http:
         yield Browser(http)
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Any]:
+    path = chromium_path()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def base_url(portal_app: Any) -> AsyncIterator[str]:
+    async with served(portal_app) as url:
+        yield url

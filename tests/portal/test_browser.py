@@ -3,120 +3,26 @@ services: a participant's journey and two staff journeys, every form sent with J
 turned off; then every page seen is checked with axe-core (no serious or critical
 violations) and photographed with JavaScript on, into tests/portal/artifacts/."""
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
-
 from tests.portal.browser_support import (
     ARTIFACTS,
+    Person,
     Visits,
     audit,
+    audit_and_photograph,
     axe_source,
-    chromium_path,
-    served,
+    participant_builds_a_profile,
+    participant_signs_in,
+    person_in,
+    staff_signs_in,
 )
-from tests.portal.scene import EMAIL, Organisation, Scene, build_scene
+from tests.portal.scene import build_scene
 from tests.services.feedback.conftest import FeedbackRegion
 
-WAIT = 30.0
 CHANGE = "A named contact after leaving hospital"
 CONSULTATION = "Leaving hospital with diabetes"
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Any]:
-    path = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-@pytest.fixture
-async def base_url(portal_app: Any) -> AsyncIterator[str]:
-    async with served(portal_app) as url:
-        yield url
-
-
-class Person:
-    """One person at their own browser, with JavaScript off."""
-
-    def __init__(self, page: Any, base: str, visits: Visits) -> None:
-        self.page = page
-        self.base = base
-        self.visits = visits
-
-    async def open(self, path: str, name: str) -> None:
-        answer = await self.page.goto(self.base + path)
-        assert answer is not None and answer.status == 200, (path, answer and answer.status)
-        self.visits.saw(path, name)
-
-    async def send(self, button: str, status_path: str | None = None, name: str = "") -> None:
-        """Press a form's button and land on a page that worked."""
-        async with self.page.expect_navigation():
-            await self.page.get_by_role("button", name=button).click()
-        if name:
-            self.visits.saw(self.page.url.removeprefix(self.base), name)
-        assert "There is a problem" not in await self.page.content()
-
-    async def reads(self, words: str) -> None:
-        assert words in await self.page.inner_text("main"), await self.page.inner_text("main")
-
-    async def until(self, path: str, look: Callable[[], Awaitable[bool]], what: str) -> None:
-        deadline = time.monotonic() + WAIT
-        while True:
-            await self.page.goto(self.base + path)
-            if await look():
-                return
-            assert time.monotonic() < deadline, f"{what}: not within {WAIT:.0f} s"
-            await asyncio.sleep(0.3)
-
-
-async def person_in(chromium: Any, base: str, visits: Visits) -> Person:
-    context = await chromium.new_context(java_script_enabled=False)
-    return Person(await context.new_page(), base, visits)
-
-
-async def participant_signs_in(me: Person, scene: Scene) -> None:
-    await me.open("/", "start")
-    await me.page.get_by_role("link", name="Sign in to take part").click()
-    await me.page.get_by_label("What is your email address?").fill(EMAIL)
-    await me.send("Send me a code", name="sign-in-code")
-    await me.page.get_by_label("Code").fill(scene.code())
-    await me.send("Sign in", name="my")
-    await me.reads("Your involvement")
-
-
-async def participant_builds_a_profile(me: Person) -> None:
-    await me.open("/my/profile", "profile")
-    for method in ("In person", "Speaking"):
-        await me.page.get_by_label(method, exact=True).check()
-    await me.page.get_by_label("Designing services with staff (co-design)").check()
-    await me.page.get_by_label("Diabetes", exact=True).check()
-    await me.page.get_by_label("Now and then").check()
-    await me.page.get_by_label("The first part of your postcode").fill("LS6")
-    await me.page.get_by_label("How far can you travel, in kilometres?").fill("15")
-    await me.send("Save")
-    await me.reads("Your involvement profile has been saved")
-    await me.open("/my/sharing", "sharing")
-    await me.page.get_by_label("Any organisation in the partnership").check()
-    await me.send("Save")
-    await me.open("/my/step-back", "step-back")
-
-
-async def staff_signs_in(them: Person, organisation: Organisation) -> None:
-    await them.open("/staff/sign-in", "staff-sign-in")
-    await them.page.get_by_label("Sign in with your organisation's key").fill(
-        organisation.api_key)
-    await them.send("Sign in", name="staff-home")
 
 
 async def trust_publishes_and_invites(them: Person, region: FeedbackRegion,
@@ -276,28 +182,6 @@ async def audit_an_error_page(chromium: Any, base: str, axe: str) -> dict[str, A
     finally:
         await context.close()
     return {"/sign-in with a mistake": found} if found else {}
-
-
-async def audit_and_photograph(chromium: Any, person: Person, visits: Visits, axe: str,
-                               who: str) -> dict[str, Any]:
-    """Every page this person saw, again with JavaScript on and their session: axe-core's
-    serious and critical violations, and a screenshot."""
-    state = await person.page.context.storage_state()
-    context = await chromium.new_context(storage_state=state)
-    page = await context.new_page()
-    ARTIFACTS.mkdir(exist_ok=True)
-    failures: dict[str, Any] = {}
-    try:
-        for path, name in visits.pages:
-            await page.goto(person.base + path)
-            assert await page.evaluate("document.body.classList.contains('js-enabled')"), \
-                "the NHS.UK frontend's script did not run under the content security policy"
-            if found := await audit(page, axe):
-                failures[f"{who} {path}"] = found
-            await page.screenshot(path=str(ARTIFACTS / f"{who}-{name}.png"), full_page=True)
-    finally:
-        await context.close()
-    return failures
 
 
 async def test_axe_finds_what_a_broken_page_gets_wrong(chromium: Any) -> None:

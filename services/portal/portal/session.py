@@ -33,6 +33,10 @@ class SignedIn:
     def is_staff(self) -> bool:
         return self.role == "org_staff" and self.org_id is not None
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "network_admin"
+
 
 def claims_of(token: str) -> dict[str, Any]:
     """The claims of a token the registry just gave us (its signature is the services'

@@ -1,6 +1,17 @@
 """The portal's pages, one router per audience."""
 
-from portal.pages import answering, participant, public, signing_in, staff
+from portal.pages import (
+    admin,
+    answering,
+    expenses,
+    participant,
+    preferences,
+    public,
+    signing_in,
+    staff,
+    staff_involvement,
+)
 
 routers = [public.router, signing_in.router, participant.router, answering.router,
-           staff.router]
+           expenses.router, preferences.router, staff.router, staff_involvement.router,
+           admin.router]

@@ -1,0 +1,5 @@
+"""A participant's expenses (with a mileage calculator) and the payments they have had."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
