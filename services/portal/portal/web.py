@@ -31,7 +31,8 @@ class Portal:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.filters.update(label=words.label, labels=words.labels, day=words.day,
-                                 pounds=words.pounds, options=words.options)
+                                 pounds=words.pounds, options=words.options,
+                                 figure=words.figure)
     templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
     return templates
 
@@ -79,7 +80,15 @@ async def checked_form(request: Request) -> Form:
     return form
 
 
+def admin(request: Request) -> SignedIn:
+    person = signed_in(request)
+    if person is None or not person.is_admin:
+        raise NeedsSignIn(staff=True)
+    return person
+
+
 Participant = Annotated[SignedIn, Depends(participant)]
+Admin = Annotated[SignedIn, Depends(admin)]
 Staff = Annotated[SignedIn, Depends(staff)]
 Posted = Annotated[Form, Depends(checked_form)]
 State = Annotated[Portal, Depends(portal_of)]

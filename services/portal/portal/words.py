@@ -28,7 +28,11 @@ PLAIN = {
     "maternity_and_neonatal": "Maternity and newborn care", "hiv": "HIV",
     "paid": "Paid", "not_yet_due": "Not yet due", "mens_health": "Men's health",
     "womens_health": "Women's health", "free_text": "Written answer",
-    "single_choice": "Choose one", "multiple_choice": "Choose any", "rating": "Rating from 1 to 5",
+    "single_choice": "Choose one",
+    "reach_most_deprived": "Reach into the most deprived areas",
+    "top_tenth_share": "Share of involvement held by the most involved tenth",
+    "gini": "Unevenness of involvement (Gini coefficient)",
+    "led_to_change": "Led to a change", "outcomes_published": "Outcomes published", "multiple_choice": "Choose any", "rating": "Rating from 1 to 5",
 }
 
 
@@ -65,3 +69,26 @@ def pounds(pence: object) -> str:
     if not isinstance(pence, int):
         return ""
     return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+UNITS = {"percent": "%", "days": " days", "people": " people", "coefficient": ""}
+
+
+def figure(found: object) -> str:
+    """An accountability figure as a person reads it: "75% (3 of 4)", "12 days", or why it
+    is not shown."""
+    if not isinstance(found, dict):
+        return "Not measured"
+    if found.get("withheld"):
+        return "Withheld: too few people to show safely"
+    value = found.get("value")
+    if value is None:
+        return "Nothing to measure yet"
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    unit = str(found.get("unit", ""))
+    text = f"{shown}{UNITS.get(unit, '')}"
+    if unit == "days" and value == 1:
+        text = f"{shown} day"
+    if found.get("numerator") is not None and found.get("denominator") is not None:
+        text += f" ({found['numerator']} of {found['denominator']})"
+    return text

@@ -1,5 +1,5 @@
 """Signing in and out: participants with a one-time code sent to their e-mail address, staff
-with their organisation's API key."""
+with their organisation's API key, network administrators with the administrator's key."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -79,10 +79,14 @@ async def check_key(request: Request, form: Posted, portal: State) -> Response:
         except ServiceRefused:
             errors = [FieldError("api_key", "That key is not right, or it has been revoked")]
     claims = claims_of(token["access_token"]) if token else {}
-    if token and claims.get("role") != "org_staff":
-        errors = [FieldError("api_key", "Use a key of an organisation in the network")]
+    if token and claims.get("role") not in ("org_staff", "network_admin"):
+        errors = [FieldError("api_key", "Use a key of an organisation in the network, or "
+                                        "the network administrator's key")]
     if errors:
         return render(request, "staff_sign_in.html", errors=errors)
+    if claims.get("role") == "network_admin":
+        sign_in(request, token["access_token"], "Network administrator")
+        return go("/admin")
     name = await _organisation_name(portal, token["access_token"], claims)
     sign_in(request, token["access_token"], name)
     return go("/staff")
