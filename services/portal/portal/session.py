@@ -48,8 +48,51 @@ def claims_of(token: str) -> dict[str, Any]:
 def sign_in(request: Request, token: str, label: str) -> None:
     """Start a fresh session (a new anti-forgery token too) for this person."""
     request.session.clear()
-    request.session.update({"token": token, "label": label,
+    request.session.update({"token": token, "label": label, "since": time.time(),
                             CSRF_FIELD: secrets.token_urlsafe(32)})
+
+
+IDLE_MINUTES = 15
+"""A session ends when its token expires: 15 minutes after the last renewal."""
+RENEW_AFTER = 5 * 60
+"""Seconds after which a token in use is swapped for a fresh one (so at most one call to
+the registry every 5 minutes per person)."""
+LONGEST_HOURS = 8
+"""However active, a session ends this long after signing in."""
+
+
+def renewal_due(request: Request, now: float) -> bool:
+    """Whether the signed-in person's token is old enough to renew, within the session's
+    longest life."""
+    token = request.session.get("token")
+    since = request.session.get("since")
+    if not isinstance(token, str) or not isinstance(since, int | float):
+        return False
+    if now - since > LONGEST_HOURS * 3600:
+        return False
+    return now - float(claims_of(token).get("iat", now)) > RENEW_AFTER
+
+
+def renewed(request: Request, token: str) -> None:
+    request.session["token"] = token
+
+
+def ended(request: Request, now: float) -> str | None:
+    """Why a session that was open has ended (it is then cleared), or None."""
+    token = request.session.get("token")
+    if not isinstance(token, str):
+        return None
+    since = request.session.get("since")
+    if isinstance(since, int | float) and now - since > LONGEST_HOURS * 3600:
+        why = (f"For your security, you were signed out {LONGEST_HOURS} hours after signing "
+               "in. Sign in again to carry on.")
+    elif signed_in(request) is None:
+        why = (f"For your security, you were signed out because nothing happened for "
+               f"{IDLE_MINUTES} minutes. Sign in again to carry on.")
+    else:
+        return None
+    sign_out(request)
+    return why
 
 
 def sign_out(request: Request) -> None:

@@ -1,6 +1,7 @@
 """What every page shares: the templates, the signed-in person, forms checked for forgery,
 and the answers when something goes wrong."""
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,9 +11,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from portal import words
-from portal.backend import Backend
+from portal.backend import Backend, ServiceAway, ServiceRefused
 from portal.forms import FieldError, Form
-from portal.session import CSRF_FIELD, SignedIn, csrf_matches, csrf_token, signed_in, take_flash
+from portal.session import (
+    CSRF_FIELD,
+    SignedIn,
+    csrf_matches,
+    csrf_token,
+    ended,
+    flash,
+    renewal_due,
+    renewed,
+    sign_out,
+    signed_in,
+    take_flash,
+)
 from portal.settings import PortalSettings
 
 MAX_FORM_BYTES = 256 * 1024
@@ -53,15 +66,39 @@ class FormForged(Exception):
     """A form came without this session's anti-forgery token."""
 
 
-def participant(request: Request) -> SignedIn:
-    person = signed_in(request)
+async def current(request: Request) -> SignedIn | None:
+    """The signed-in person, their session kept open while they use it: a token past
+    RENEW_AFTER is swapped for a fresh one. A session that has ended (idle, too long, or
+    the registry no longer renews it) is closed, saying why on the sign-in page."""
+    now = time.time()
+    if why := ended(request, now):
+        flash(request, why)
+        return None
+    if renewal_due(request, now):
+        person = signed_in(request)
+        assert person is not None
+        try:
+            fresh = await portal_of(request).backend.post("registry", "/v1/auth/renew",
+                                                          person.token)
+        except ServiceRefused:
+            sign_out(request)
+            flash(request, "Your session has ended. Sign in again to carry on.")
+            return None
+        except ServiceAway:
+            return person  # the token still works for a while: renew on a later page
+        renewed(request, str(fresh["access_token"]))
+    return signed_in(request)
+
+
+async def participant(request: Request) -> SignedIn:
+    person = await current(request)
     if person is None or not person.is_participant:
         raise NeedsSignIn()
     return person
 
 
-def staff(request: Request) -> SignedIn:
-    person = signed_in(request)
+async def staff(request: Request) -> SignedIn:
+    person = await current(request)
     if person is None or not person.is_staff:
         raise NeedsSignIn(staff=True)
     return person
@@ -80,8 +117,8 @@ async def checked_form(request: Request) -> Form:
     return form
 
 
-def admin(request: Request) -> SignedIn:
-    person = signed_in(request)
+async def admin(request: Request) -> SignedIn:
+    person = await current(request)
     if person is None or not person.is_admin:
         raise NeedsSignIn(staff=True)
     return person

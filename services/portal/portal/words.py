@@ -32,7 +32,8 @@ PLAIN = {
     "reach_most_deprived": "Reach into the most deprived areas",
     "top_tenth_share": "Share of involvement held by the most involved tenth",
     "gini": "Unevenness of involvement (Gini coefficient)",
-    "led_to_change": "Led to a change", "outcomes_published": "Outcomes published", "multiple_choice": "Choose any", "rating": "Rating from 1 to 5",
+    "led_to_change": "Led to a change", "outcomes_published": "Outcomes published",
+    "multiple_choice": "Choose any", "rating": "Rating from 1 to 5",
 }
 
 

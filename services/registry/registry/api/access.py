@@ -88,6 +88,13 @@ async def token(body: KeyExchange, access: AccessDep) -> TokenOut:
     return _token(access, await access.token_for_key(body.api_key))
 
 
+@router.post("/v1/auth/renew", response_model=TokenOut)
+async def renew(access: AccessDep, caller: Caller) -> TokenOut:
+    """A fresh token for the bearer of a valid one (a participant, staff or an admin), while
+    they are still entitled to it: how a session stays open while it is used."""
+    return _token(access, await access.renew(caller))
+
+
 @router.post("/v1/auth/participant-code", status_code=202)
 async def participant_code(body: CodeRequest, access: AccessDep) -> dict[str, str]:
     """Send a one-time sign-in code to a participant's e-mail address. The answer is the

@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import delete, insert, select, update
 
 from chorus.auth import Forbidden, Principal, Role, TokenIssuer, Unauthenticated
+from chorus.contracts.vocabulary import ParticipantStatus
 from chorus.crypto import KeyRing
 from chorus.errors import NotFound
 from chorus.repository import EventCodec, Repository
@@ -123,6 +124,36 @@ class Access:
         return self.issuer.issue(Principal(
             subject=f"api-key:{key_id}", role=Role.ORG_STAFF,
             org_id=row["organisation_id"], network_id=row["network_id"]))
+
+    async def renew(self, actor: Principal) -> str:
+        """A fresh token for someone signed in who is still entitled to one, so that a
+        session lasts while it is used: never for an erased participant, a revoked key, an
+        organisation that has left, or a caller that holds a key of its own to exchange."""
+        if actor.role == Role.PARTICIPANT:
+            async with self.db.transaction() as tx:
+                participant = await self.participants.get(tx, str(actor.participant_id))
+            if participant.status == ParticipantStatus.ERASED:
+                raise Unauthenticated("this person's record has been erased")
+        elif actor.role == Role.ORG_STAFF:
+            await self._key_still_valid(actor)
+        elif actor.role != Role.NETWORK_ADMIN or actor.subject != "admin" or not self.admin_key:
+            raise Forbidden("services and partners exchange their own key for a new token")
+        return self.issuer.issue(actor)
+
+    async def _key_still_valid(self, actor: Principal) -> None:
+        try:
+            key_id = UUID(actor.subject.removeprefix("api-key:"))
+        except ValueError:
+            raise Unauthenticated("the token names no API key") from None
+        async with self.db.connect() as conn:
+            row = (await conn.execute(select(api_keys).where(
+                api_keys.c.key_id == key_id))).mappings().first()
+        if row is None or row["revoked_at"] is not None:
+            raise Unauthenticated("the API key behind this session has been revoked")
+        async with self.db.transaction() as tx:
+            organisation = await self.organisations.get(tx, str(row["organisation_id"]))
+        if not organisation.is_member:
+            raise Unauthenticated("the organisation has left the network")
 
     async def send_sign_in_code(self, email: str) -> None:
         """Send a code if the address belongs to someone who can sign in; say nothing else."""
