@@ -29,6 +29,9 @@ from tests.deploy import policies
 from tests.deploy.manifests import Object, named, of_kind, pod_spec
 
 SERVICES = tuple(services.discover())
+FRONT_ENDS = tuple(services.frontends())
+SERVERS = SERVICES + FRONT_ENDS
+"""Everything with a Deployment of component `server`: the services and the front ends."""
 
 
 def spec_of(service: str) -> ServiceSpec:
@@ -137,6 +140,12 @@ def known_variables(service: str) -> set[str]:
             for c in settings_classes(service) for field in c.model_fields}
 
 
+def front_end_variables(front_end: str) -> set[str]:
+    """What a front end reads: its own settings only (it does not load the kernel's)."""
+    return {f"{c.model_config.get('env_prefix', '')}{field}".upper()
+            for c in settings_classes(front_end)[1:] for field in c.model_fields}
+
+
 def workloads_of(objects: list[Object], service: str) -> list[Object]:
     return [w for w in of_kind(objects, "Deployment") + of_kind(objects, "Job")
             if w["metadata"]["labels"].get("app.kubernetes.io/name") == service]
@@ -176,7 +185,8 @@ def secret_value(placeholder: str) -> str:
               "signing-key": _pem_ed25519(),
               "admin-api-key": "chorus_admin_stand-in",
               "service-keys": '{"notifications": "chorus_service_stand-in"}',
-              "host": "smtp.example.org", "username": "chorus", "password": "stand-in"}
+              "host": "smtp.example.org", "username": "chorus", "password": "stand-in",
+              "session-secret": "s" * 48}
     assert key in policies.OPERATOR_SECRETS.get(name, ()), f"{name}/{key} is not documented"
     return values[key]
 
@@ -214,9 +224,10 @@ def addresses(env: dict[str, str]) -> dict[str, tuple[str, int]]:
 
 
 def calls(objects: list[Object]) -> set[tuple[str, str, int]]:
-    """(caller, callee, port) between the services, read from their settings."""
+    """(caller, callee, port) between the services and from the front ends, read from their
+    settings."""
     found = set()
-    for caller in SERVICES:
+    for caller in SERVERS:
         env = environment(named(objects, "Deployment", f"chorus-{caller}"), objects)
         for host, port in addresses(env).values():
             callee = named(objects, "Service", host)["spec"]["selector"]

@@ -16,6 +16,7 @@ OPERATOR_SECRETS = {
     "chorus-notifications-keys": ("master-key",),
     "chorus-service-keys": ("service-keys",),
     "chorus-smtp": ("host", "username", "password"),
+    "chorus-portal-keys": ("session-secret",),
     "chorus-tls": ("tls.crt", "tls.key"),
 }
 """The Secrets that operators make before the first apply (docs/operations.md), and their
@@ -25,14 +26,28 @@ SECRET_LIKE = re.compile(r"KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL|USERNAME", re.
 REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component",
                    "app.kubernetes.io/part-of")
 
+FRONT_ENDS = ("portal",)
+"""Chorus's web front ends (the `chorus.frontends` entry points; a test checks they agree):
+servers like the services, but they keep nothing, so they have no database, no Kafka user
+and no migration, and serve no /healthz/ready (nothing but their own process must answer)."""
+
+PROBES = {"startupProbe": None, "livenessProbe": "/healthz/live",
+          "readinessProbe": "/healthz/ready"}
+FRONT_END_PROBES = {**PROBES, "readinessProbe": "/healthz/live"}
+
 
 def name_of(obj: Object) -> str:
     return f"{obj.get('kind')} {obj.get('metadata', {}).get('name')}"
 
 
 def is_service_deployment(obj: Object) -> bool:
+    """A Chorus server's Deployment: a service's, or a front end's."""
     return bool(obj.get("kind") == "Deployment"
                 and labels(obj).get("app.kubernetes.io/component") == "server")
+
+
+def is_front_end(obj: Object) -> bool:
+    return is_service_deployment(obj) and labels(obj).get("app.kubernetes.io/name") in FRONT_ENDS
 
 
 def pod_problems(workload: Object) -> list[str]:
@@ -90,16 +105,22 @@ def container_problems(who: str, container: Object, spec: Object) -> list[str]:
 
 
 def service_deployment_problems(deployment: Object, objects: list[Object]) -> list[str]:
-    """The checklist of issue 8 for a Chorus service's Deployment, in its rendered setting."""
+    """The checklist of issue 8 for a Chorus service's Deployment, in its rendered setting;
+    a front end's differs in its readiness probe and grace period, and keeps nothing."""
     who = name_of(deployment)
     spec = deployment["spec"]
     pod = pod_spec(deployment)
+    front_end = is_front_end(deployment)
     found = pod_problems(deployment)
     strategy = spec.get("strategy") or {}
     if strategy.get("type") != "RollingUpdate" or (
             (strategy.get("rollingUpdate") or {}).get("maxUnavailable") != 0):
         found.append(f"{who}: must roll with maxUnavailable: 0")
-    if (pod.get("terminationGracePeriodSeconds") or 30) < 45:
+    grace = pod.get("terminationGracePeriodSeconds") or 30
+    if front_end and grace < 20:
+        found.append(f"{who}: terminationGracePeriodSeconds must leave time to finish the "
+                     "requests in hand (20 s or more)")
+    elif not front_end and grace < 45:
         found.append(f"{who}: terminationGracePeriodSeconds must leave time to finish the "
                      "events in hand and commit offsets (45 s or more)")
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
@@ -108,7 +129,7 @@ def service_deployment_problems(deployment: Object, objects: list[Object]) -> li
                                      pod_labels) for c in spread):
         found.append(f"{who}: needs topology spread constraints that select its own pods")
     for container in pod["containers"]:
-        found += _probe_problems(who, container)
+        found += _probe_problems(who, container, FRONT_END_PROBES if front_end else PROBES)
     autoscaled = [h for h in of_kind(objects, "HorizontalPodAutoscaler")
                   if h["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1",
                                                        "kind": "Deployment",
@@ -121,15 +142,34 @@ def service_deployment_problems(deployment: Object, objects: list[Object]) -> li
                if selects(b["spec"]["selector"].get("matchLabels", {}), pod_labels)]
     if autoscaled and not budgets:
         found.append(f"{who}: several replicas need a PodDisruptionBudget")
-    if not _env_names(deployment, objects) >= {"OTEL_EXPORTER_OTLP_ENDPOINT"}:
+    if front_end:
+        found += front_end_problems(deployment, objects)
+    elif not _env_names(deployment, objects) >= {"OTEL_EXPORTER_OTLP_ENDPOINT"}:
+        # a front end exports traces only if its code sets tracing up (test_network_agreement)
         found.append(f"{who}: OTEL_EXPORTER_OTLP_ENDPOINT must point at the collector")
     return found
 
 
-def _probe_problems(who: str, container: Object) -> list[str]:
+def front_end_problems(deployment: Object, objects: list[Object]) -> list[str]:
+    """A front end keeps nothing: no migration, no database, no Kafka certificate."""
+    who = name_of(deployment)
+    name = labels(deployment)["app.kubernetes.io/name"]
     found = []
-    wanted = {"startupProbe": None, "livenessProbe": "/healthz/live",
-              "readinessProbe": "/healthz/ready"}
+    if pod_spec(deployment).get("initContainers"):
+        found.append(f"{who}: a front end keeps nothing, so has no init (migration) container")
+    for secret, key in secret_references(deployment):
+        if secret.endswith(("-db-app", "-db-ca")) or key.startswith("user."):
+            found.append(f"{who}: a front end keeps nothing, yet uses {secret}/{key}")
+    for kind, made in (("Job", f"chorus-{name}-migrate"), ("KafkaUser", f"chorus-{name}"),
+                       ("Cluster", f"chorus-{name}-db")):
+        if any(o["metadata"]["name"] == made for o in of_kind(objects, kind)):
+            found.append(f"{who}: a front end keeps nothing, yet there is a {kind} {made}")
+    return found
+
+
+def _probe_problems(who: str, container: Object, wanted: dict[str, str | None],
+                    ) -> list[str]:
+    found = []
     for probe, path in wanted.items():
         if probe not in container:
             found.append(f"{who}: needs a {probe}")

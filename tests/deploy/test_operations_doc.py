@@ -106,8 +106,30 @@ def test_its_figures_are_the_manifests(doc: str, rendered: dict[str, list[Object
     assert f"Kubernetes {KUBERNETES_VERSIONS[0]} or newer" in doc
     assert f"against {KUBERNETES_VERSIONS[0]} and {KUBERNETES_VERSIONS[1]}" in doc
     grace = {d["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-             for d in of_kind(prod, "Deployment") if policies.is_service_deployment(d)}
+             for d in of_kind(prod, "Deployment")
+             if policies.is_service_deployment(d) and not policies.is_front_end(d)}
     assert grace == {60} and "60 s grace period" in doc
+
+
+def test_its_portal_section_is_the_manifests(doc: str, rendered: dict[str, list[Object]]) -> None:
+    section = " ".join(doc.split("## The portal", 1)[1].split("\n## ", 1)[0].split())
+    prod = rendered["overlays/prod"]
+    deployment = named(prod, "Deployment", "chorus-portal")
+    autoscaler = named(prod, "HorizontalPodAutoscaler", "chorus-portal")["spec"]
+    [ingress] = of_kind(prod, "Ingress")
+    [host] = {r["host"] for r in ingress["spec"]["rules"]
+              if r["http"]["paths"][0]["backend"]["service"]["name"] == "chorus-portal"}
+    config = named(prod, "ConfigMap", deployment["spec"]["template"]["spec"]["containers"][0]
+                   ["envFrom"][0]["configMapRef"]["name"])["data"]
+    [port] = named(prod, "Service", "chorus-portal")["spec"]["ports"]
+
+    grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert f"a {grace} s grace period" in section
+    assert f"from {autoscaler['minReplicas']} to {autoscaler['maxReplicas']} replicas" in section
+    assert f"https://{host}/" in section and f"(port {port['port']})" in section
+    assert all(f"`{name}`" in section for name in config if name.endswith("_URL"))
+    assert f"`CHORUS_PORTAL_SECURE_COOKIES={config['CHORUS_PORTAL_SECURE_COOKIES']}`" in section
+    assert "`chorus-portal-keys`" in section
 
 
 def test_the_layout_table_covers_every_top_level_folder_of_deploy_k8s(doc: str) -> None:

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from chorus import services as installed
 from tests.deploy import policies
-from tests.deploy.manifests import ENVIRONMENTS, Object, named, of_kind, pod_spec
+from tests.deploy.agreement import FRONT_ENDS, SERVERS
+from tests.deploy.manifests import ENVIRONMENTS, Object, labels, named, of_kind, pod_spec
 
 
 @pytest.mark.parametrize("target", ENVIRONMENTS)
@@ -36,6 +38,7 @@ def test_both_stages_of_an_environment_run_the_same_images(
 ) -> None:
     for environment in ("overlays/dev", "overlays/prod"):
         served = {c["image"] for d in of_kind(rendered[environment], "Deployment")
+                  if not policies.is_front_end(d)  # a front end has nothing to migrate
                   for c in pod_spec(d)["containers"] if "chorus/" in c["image"]}
         migrated = {c["image"] for j in rendered[f"{environment}/migrate"]
                     for c in pod_spec(j)["containers"]}
@@ -65,10 +68,10 @@ def test_production_autoscales_every_service_from_two_with_a_budget(
     services = [d for d in of_kind(prod, "Deployment") if policies.is_service_deployment(d)]
     autoscalers = {h["spec"]["scaleTargetRef"]["name"]: h
                    for h in of_kind(prod, "HorizontalPodAutoscaler")}
-    assert len(services) == 4
+    assert {d["metadata"]["name"] for d in services} == {f"chorus-{s}" for s in SERVERS}
     for deployment in services:
         assert autoscalers[deployment["metadata"]["name"]]["spec"]["minReplicas"] == 2
-    assert len(of_kind(prod, "PodDisruptionBudget")) == 4
+    assert len(of_kind(prod, "PodDisruptionBudget")) == len(SERVERS)
 
 
 def test_dev_runs_one_replica_of_each_service_without_autoscaling(
@@ -76,7 +79,8 @@ def test_dev_runs_one_replica_of_each_service_without_autoscaling(
 ) -> None:
     dev = rendered["overlays/dev"]
     services = [d for d in of_kind(dev, "Deployment") if policies.is_service_deployment(d)]
-    assert [d["spec"]["replicas"] for d in services] == [1, 1, 1, 1]
+    assert {d["metadata"]["name"]: d["spec"]["replicas"] for d in services} == {
+        f"chorus-{s}": 1 for s in SERVERS}
     assert of_kind(dev, "HorizontalPodAutoscaler") == []
     assert all(c["spec"]["instances"] == 1 for c in of_kind(dev, "Cluster"))
 
@@ -85,6 +89,35 @@ def test_production_denies_traffic_by_default(rendered: dict[str, list[Object]])
     [deny] = [p for p in of_kind(rendered["overlays/prod"], "NetworkPolicy")
               if p["metadata"]["name"] == "default-deny"]
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def test_the_front_ends_of_the_policies_are_those_installed() -> None:
+    assert policies.FRONT_ENDS == FRONT_ENDS == tuple(installed.frontends())
+    assert set(FRONT_ENDS).isdisjoint(installed.discover())
+
+
+@pytest.mark.parametrize("target", ENVIRONMENTS)
+def test_the_portal_runs_in_every_environment_and_keeps_nothing(
+    rendered: dict[str, list[Object]], target: str,
+) -> None:
+    objects = rendered[target]
+    portal = named(objects, "Deployment", "chorus-portal")
+    users = {u["metadata"]["name"] for u in of_kind(objects, "KafkaUser")}
+    databases = {c["metadata"]["name"] for c in of_kind(objects, "Cluster")}
+
+    assert policies.is_front_end(portal)
+    assert policies.front_end_problems(portal, objects) == []
+    assert "chorus-portal" not in users and "chorus-portal-db" not in databases
+    assert named(objects, "Service", "chorus-portal")
+    assert all(labels(o)["app.kubernetes.io/part-of"] == "chorus" for o in objects
+               if labels(o).get("app.kubernetes.io/name") == "portal")
+
+
+@pytest.mark.parametrize("environment", ["overlays/dev", "overlays/prod"])
+def test_the_portal_has_no_migration_job(rendered: dict[str, list[Object]],
+                                         environment: str) -> None:
+    jobs = rendered[f"{environment}/migrate"]
+    assert {labels(j)["app.kubernetes.io/name"] for j in jobs} == set(installed.discover())
 
 
 # Each check catches what it is for.
@@ -98,6 +131,15 @@ def registry(objects: list[Object]) -> Object:
 
 def main_container(objects: list[Object]) -> Object:
     container: Object = pod_spec(registry(objects))["containers"][0]
+    return container
+
+
+def portal(objects: list[Object]) -> Object:
+    return named(objects, "Deployment", "chorus-portal")
+
+
+def portal_container(objects: list[Object]) -> Object:
+    container: Object = pod_spec(portal(objects))["containers"][0]
     return container
 
 
@@ -214,6 +256,43 @@ BREAKAGES: dict[str, tuple[Damage, str]] = {
     "a ServiceAccount that is not there": (
         lambda o: pod_spec(registry(o)).update(serviceAccountName="ghost"),
         "no ServiceAccount ghost"),
+    # The portal: the same checklist, as a front end.
+    "the portal's session secret inline": (
+        lambda o: portal_container(o)["env"].__setitem__(0, {
+            "name": "CHORUS_PORTAL_SESSION_SECRET", "value": "x" * 48}), "inline"),
+    "the portal as root": (
+        lambda o: pod_spec(portal(o))["securityContext"].update(runAsUser=0),
+        "must not run as root"),
+    "the portal with a writable root": (
+        lambda o: portal_container(o)["securityContext"].update(readOnlyRootFilesystem=False),
+        "readOnlyRootFilesystem"),
+    "the portal without /tmp": (
+        lambda o: portal_container(o).pop("volumeMounts"), "/tmp"),
+    "the portal without readiness": (
+        lambda o: portal_container(o).pop("readinessProbe"), "readinessProbe"),
+    "the portal's readiness on a path it does not serve": (
+        lambda o: portal_container(o)["readinessProbe"]["httpGet"].update(
+            path="/healthz/ready"), "the readinessProbe must ask /healthz/live"),
+    "the portal cut off mid-request": (
+        lambda o: pod_spec(portal(o)).update(terminationGracePeriodSeconds=5),
+        "requests in hand"),
+    "the portal without a budget": (
+        lambda o: o.remove(named(o, "PodDisruptionBudget", "chorus-portal")),
+        "PodDisruptionBudget"),
+    "the portal given a database": (
+        lambda o: portal_container(o)["env"].append({
+            "name": "CHORUS_DATABASE_URL", "valueFrom": {"secretKeyRef": {
+                "name": "chorus-registry-db-app", "key": "uri"}}}), "keeps nothing"),
+    "the portal given a migration": (
+        lambda o: pod_spec(portal(o)).update(
+            initContainers=[pod_spec(registry(o))["initContainers"][0]]), "keeps nothing"),
+    "a Kafka user for the portal": (
+        lambda o: o.append({**named(o, "KafkaUser", "chorus-feedback"), "metadata": {
+            **named(o, "KafkaUser", "chorus-feedback")["metadata"], "name": "chorus-portal"}}),
+        "keeps nothing"),
+    "the portal's image at latest": (
+        lambda o: portal_container(o).update(image="registry.example.org/chorus/portal:latest"),
+        "names no version"),
 }
 
 

@@ -1,6 +1,6 @@
-"""The settings in the manifests are settings the code reads, and all that each service
-needs to start in production; the migration stage has what `chorus migrate` needs; and each
-container runs its own service on the port the code gives it."""
+"""The settings in the manifests are settings the code reads, and all that each service (and
+the portal) needs to start in production; the migration stage has what `chorus migrate`
+needs; and each container runs its own service on the port the code gives it."""
 
 from pathlib import Path
 
@@ -9,11 +9,16 @@ import pytest
 from chorus.errors import SettingsError
 from chorus.service import ServiceRuntime
 from chorus.settings import load_settings
+from portal.bootstrap import PACKAGES, port_of
+from portal.bootstrap import create_app as create_portal_app
+from portal.settings import PORT, PortalSettings
+from portal.settings import load as load_portal_settings
 from tests.deploy.agreement import (
     OTHER_VARIABLES,
     SERVICES,
     compose_as_deployed,
     environment,
+    front_end_variables,
     known_variables,
     mounted_secret_files,
     spec_of,
@@ -122,3 +127,83 @@ def test_each_container_runs_its_own_service_on_its_port(
     assert service_port["port"] == port
     assert main["image"] == init["image"] == job["image"]
     assert main["image"].rsplit(":", 1)[0].endswith(f"chorus/{service}")
+
+
+# The portal: a front end with settings of its own (portal.settings), no database and no
+# Kafka.
+
+def portal_environment(objects: list[Object]) -> dict[str, str]:
+    return environment(named(objects, "Deployment", "chorus-portal"), objects)
+
+
+def load_portal_as_deployed(objects: list[Object], monkeypatch: pytest.MonkeyPatch, *,
+                            drop: str | None = None) -> PortalSettings:
+    for name, value in started_environment(portal_environment(objects), {}):
+        if name != drop:
+            monkeypatch.setenv(name, value)
+    return load_portal_settings()
+
+
+@pytest.mark.parametrize("target", ["overlays/dev", "overlays/prod"])
+def test_every_setting_the_manifests_give_the_portal_is_one_it_reads(
+    rendered: dict[str, list[Object]], target: str,
+) -> None:
+    objects = rendered[target]
+    given = set(portal_environment(objects))
+
+    assert {v for v in given if v.startswith("CHORUS_")} <= front_end_variables("portal")
+    assert {v for v in given if not v.startswith("CHORUS_")} <= set(OTHER_VARIABLES)
+    assert workloads_of(objects + rendered[f"{target}/migrate"], "portal") == [
+        named(objects, "Deployment", "chorus-portal")]  # no migration Job
+
+
+def test_a_misspelt_portal_setting_would_be_caught() -> None:
+    known = front_end_variables("portal")
+    assert "CHORUS_PORTAL_SESSION_SECRET" in known and "CHORUS_REGISTRY_URL" in known
+    assert "CHORUS_SESSION_SECRET" not in known
+    assert "CHORUS_DATABASE_URL" not in known  # the kernel's settings are not the portal's
+
+
+@pytest.mark.parametrize("target", ["overlays/dev", "overlays/prod"])
+def test_the_manifests_give_the_portal_all_it_needs_in_production(
+    rendered: dict[str, list[Object]], target: str, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    objects = rendered[target]
+    settings = load_portal_as_deployed(objects, monkeypatch)
+    env = portal_environment(objects)
+    [container] = pod_spec(named(objects, "Deployment", "chorus-portal"))["containers"]
+    [service_port] = named(objects, "Service", "chorus-portal")["spec"]["ports"]
+
+    assert settings.environment == "production"
+    assert settings.secure_cookies is True
+    assert env["CHORUS_PORTAL_SESSION_SECRET"] == "<secret chorus-portal-keys/session-secret>"
+    assert settings.host == "0.0.0.0"
+    for service in SERVICES:
+        assert settings.url_of(service) == f"http://chorus-{service}:{spec_of(service).port}"
+    assert [p["containerPort"] for p in container["ports"]] == [port_of(settings)]
+    assert service_port["port"] == port_of(settings) == PORT
+    # CHORUS_PORTAL_ASSETS_DIR is the image's (test_image.py); with stand-in assets the
+    # composition root accepts these settings.
+    for folder in PACKAGES.values():
+        (tmp_path / folder).mkdir(parents=True)
+    create_portal_app(settings.model_copy(update={"portal_assets_dir": tmp_path}))
+
+
+@pytest.mark.parametrize("missing", ["CHORUS_PORTAL_SESSION_SECRET", "CHORUS_REGISTRY_URL",
+                                     "CHORUS_OPPORTUNITIES_URL", "CHORUS_FEEDBACK_URL",
+                                     "CHORUS_NOTIFICATIONS_URL"])
+def test_without_a_setting_it_needs_the_portal_refuses_to_start(
+    rendered: dict[str, list[Object]], missing: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SettingsError, match=missing):
+        load_portal_as_deployed(rendered["overlays/prod"], monkeypatch, drop=missing)
+
+
+def test_the_portal_container_runs_the_portal(rendered: dict[str, list[Object]]) -> None:
+    deployment = named(rendered["overlays/prod"], "Deployment", "chorus-portal")
+    [main] = pod_spec(deployment)["containers"]
+
+    assert main["command"] == ["python", "-m", "portal"]
+    assert "initContainers" not in pod_spec(deployment)
+    assert main["image"].rsplit(":", 1)[0].endswith("chorus/portal")

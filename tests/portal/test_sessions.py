@@ -8,6 +8,7 @@ import json
 import time
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from itsdangerous import TimestampSigner
@@ -102,3 +103,25 @@ async def test_a_session_ends_at_once_when_the_registry_will_not_renew_it(
     await staff.get("/staff")
     assert "Your session has ended" in staff.text()
     assert "Sign in with your organisation's key" in staff.text()
+
+
+async def test_the_services_calls_carry_the_pages_trace() -> None:
+    """A page's span is the parent of the services' spans: each call carries `traceparent`."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from portal.backend import Backend
+
+    seen: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("traceparent"))
+        return httpx.Response(200, json={})
+
+    backend = Backend({"feedback": httpx.AsyncClient(transport=httpx.MockTransport(answer),
+                                                      base_url="http://feedback")})
+    tracer = TracerProvider().get_tracer("tests")
+    with tracer.start_as_current_span("page") as span:
+        await backend.get("feedback", "/v1/changes")
+    await backend.close()
+    trace_id = format(span.get_span_context().trace_id, "032x")
+    assert seen[0] is not None and seen[0].split("-")[1] == trace_id

@@ -6,11 +6,14 @@ import sys
 import uvicorn
 
 from chorus.errors import SettingsError
+from chorus.telemetry import setup_logging, setup_tracing
 from portal.bootstrap import create_app, port_of
 from portal.settings import load
 
 
 def main() -> None:
+    setup_logging(service="portal")
+    setup_tracing("portal")
     try:
         settings = load()
         app = create_app(settings)

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from opentelemetry.propagate import inject
 
 SERVICES = ("registry", "opportunities", "feedback", "notifications")
 
@@ -43,6 +44,7 @@ class Backend:
     async def call(self, service: str, method: str, path: str, *, token: str | None = None,
                    json: Any = None, params: Mapping[str, Any] | None = None) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        inject(headers)  # the services' spans join the page's trace (W3C traceparent)
         try:
             answer = await self.clients[service].request(
                 method, path, json=json, params=params, headers=headers)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.middleware.sessions import SessionMiddleware
 
 from chorus.errors import SettingsError
@@ -51,6 +52,7 @@ def create_app(settings: PortalSettings | None = None, backend: Backend | None =
                        session_cookie="chorus_portal", max_age=SESSION_HOURS * 3600,
                        same_site="lax", https_only=settings.secure_cookies)
     app.add_middleware(SecurityHeaders)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,static,nhsuk,assets,htmx")
     return app
 
 
