@@ -15,6 +15,7 @@ from opportunities.api.schemas import (
     ClaimIn,
     ExpenseOut,
     InvolvementOut,
+    MileageQuoteOut,
     PaymentIn,
     PaymentOut,
     RatesIn,
@@ -23,6 +24,7 @@ from opportunities.api.schemas import (
     SessionHeldIn,
     SessionHeldOut,
 )
+from opportunities.domain.expenses import MAX_CLAIM_MILES
 from opportunities.domain.opportunity import Attendance
 from opportunities.projections import (
     record_expenses,
@@ -168,6 +170,18 @@ async def involvement(participant_id: UUID, state: State, caller: Caller) -> Inv
     return InvolvementOut(participant_id=participant_id, invitations=mine[record_invitations],
                           sessions=mine[record_sessions], expenses=expenses,
                           payments=mine[record_payments], totals=totals)
+
+
+@router.get("/participants/{participant_id}/mileage-quote", response_model=MileageQuoteOut)
+async def mileage_quote(
+    participant_id: UUID, state: State, caller: Caller,
+    miles: Annotated[int, Query(ge=1, le=MAX_CLAIM_MILES, description="The miles to claim.")],
+) -> MileageQuoteOut:
+    """What a mileage claim made today would pay (the person, or staff of an organisation in
+    their network): 45p a mile for the first 10,000 miles in the tax year, counted across
+    every organisation in the network, then 25p. Nothing is claimed."""
+    quote = await state.expenses.quote_mileage(participant_id, miles, caller)
+    return MileageQuoteOut.of(participant_id, quote)
 
 
 async def _rows(state: State, table: Table, *conditions: Any,

@@ -26,8 +26,16 @@ from chorus.contracts.vocabulary import (
     Topic,
 )
 from chorus.errors import DomainRuleBroken
+from opportunities.application.expenses import MileageQuote
 from opportunities.domain.details import Details, PaymentBasis, ScheduledSession
-from opportunities.domain.expenses import MAX_CLAIM_MILES, MAX_CLAIM_PENCE, Expense
+from opportunities.domain.expenses import (
+    HIGHER_RATE_MILES,
+    HIGHER_RATE_PENCE,
+    LOWER_RATE_PENCE,
+    MAX_CLAIM_MILES,
+    MAX_CLAIM_PENCE,
+    Expense,
+)
 from opportunities.domain.opportunity import Invitation, Opportunity
 from opportunities.domain.payments import MAX_RATE_PENCE, Rates
 
@@ -347,6 +355,36 @@ class ExpenseOut(BaseModel):
                    miles=claimed.miles if claimed else None,
                    higher_rate_miles=claimed.higher_rate_miles if claimed else None,
                    status=expense.status, version=expense.version)
+
+
+class MileageQuoteOut(BaseModel):
+    """What a mileage claim made today would pay: the same sum the claim will be given."""
+
+    participant_id: UUID
+    miles: int
+    higher_rate_miles: int = Field(description="The miles paid at the higher rate.")
+    lower_rate_miles: int = Field(description="The miles paid at the lower rate, beyond the "
+                                  "higher-rate allowance for the tax year.")
+    amount_pence: int
+    higher_rate_pence: int = Field(description="Pence a mile, up to the allowance.")
+    lower_rate_pence: int = Field(description="Pence a mile, beyond the allowance.")
+    higher_rate_allowance_miles: int = Field(description="Miles a tax year paid at the "
+                                             "higher rate, across the whole network.")
+    already_claimed_miles: int = Field(description="Miles already claimed in the network in "
+                                       "this tax year (rejected claims do not count).")
+    tax_year: int = Field(description="The UK tax year, named by the year it starts on "
+                          "6 April.")
+
+    @classmethod
+    def of(cls, participant_id: UUID, quote: MileageQuote) -> Self:
+        priced = quote.priced
+        return cls(participant_id=participant_id, miles=priced.miles,
+                   higher_rate_miles=priced.higher_rate_miles,
+                   lower_rate_miles=priced.miles - priced.higher_rate_miles,
+                   amount_pence=priced.amount_pence, higher_rate_pence=HIGHER_RATE_PENCE,
+                   lower_rate_pence=LOWER_RATE_PENCE,
+                   higher_rate_allowance_miles=HIGHER_RATE_MILES,
+                   already_claimed_miles=quote.already_claimed, tax_year=quote.tax_year)
 
 
 class WeightsIn(Strict):

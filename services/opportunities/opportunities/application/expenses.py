@@ -6,6 +6,7 @@ miles to the ledger, so concurrent claims cannot both take the higher rate.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
@@ -13,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from chorus.auth import Forbidden, Principal
+from chorus.auth import Forbidden, Principal, Role
 from chorus.contracts.vocabulary import ExpenseKind
 from chorus.errors import DomainRuleBroken
 from chorus.repository import EventCodec, Repository
@@ -21,9 +22,19 @@ from chorus.store import Database, EventStore
 from chorus.store.database import Transaction
 from opportunities.application.opportunities import Clock, Opportunities, _utc_now
 from opportunities.domain import EVENT_TYPES
-from opportunities.domain.expenses import Expense, ExpenseStatus, mileage, tax_year
+from opportunities.domain.expenses import Expense, ExpenseStatus, Mileage, mileage, tax_year
 from opportunities.domain.opportunity import InvitationStatus
-from opportunities.tables import mileage_ledger
+from opportunities.projections import record_sessions
+from opportunities.tables import mileage_ledger, pool_members
+
+
+@dataclass(frozen=True)
+class MileageQuote:
+    """What a mileage claim made today would pay, and the miles it is priced against."""
+
+    priced: Mileage
+    already_claimed: int
+    tax_year: int
 
 
 class Expenses:
@@ -64,6 +75,38 @@ class Expenses:
                                       priced.miles)
             await self.expenses.save(tx, expense)
             return expense
+
+    async def quote_mileage(self, participant_id: UUID, miles: int,
+                            actor: Principal) -> MileageQuote:
+        """What `miles` would pay if claimed today, priced as a claim is: against the miles
+        already claimed in the network this tax year. Nothing is written."""
+        network_id = await self._network_for(participant_id, actor)
+        year = tax_year(self.clock().date())
+        async with self.db.snapshot() as tx:
+            already = (await tx.conn.execute(select(mileage_ledger.c.miles).where(
+                mileage_ledger.c.network_id == network_id,
+                mileage_ledger.c.participant_id == participant_id,
+                mileage_ledger.c.tax_year == year))).scalar_one_or_none() or 0
+        return MileageQuote(mileage(miles, already), already, year)
+
+    async def _network_for(self, participant_id: UUID, actor: Principal) -> UUID:
+        """The network whose ledger counts. Whoever may make the claim may ask: the person,
+        or staff of an organisation they took part in a session of (never other staff, who
+        would learn what the person claimed elsewhere)."""
+        async with self.db.snapshot() as tx:
+            if actor.is_participant(participant_id):
+                network_id = actor.network_id or (await tx.conn.execute(
+                    select(pool_members.c.network_id).where(
+                        pool_members.c.participant_id == participant_id))).scalar_one_or_none()
+            elif actor.role == Role.ORG_STAFF and await _attended_with(
+                    tx, participant_id, actor.org_id):
+                network_id = actor.network_id
+            else:
+                network_id = None
+        if network_id is None:
+            raise Forbidden("only the person, or staff of an organisation they took part "
+                            "with, can ask what their mileage would pay")
+        return UUID(str(network_id))
 
     async def advance(self, participant_id: UUID, opportunity_id: UUID, session_id: UUID,
                       kind: ExpenseKind, amount_pence: int, actor: Principal) -> Expense:
@@ -145,6 +188,14 @@ class Expenses:
             mileage_ledger.c.participant_id == participant_id,
             mileage_ledger.c.tax_year == tax_year(day)).values(
             miles=mileage_ledger.c.miles + miles))
+
+
+async def _attended_with(tx: Transaction, participant_id: UUID,
+                         organisation_id: UUID | None) -> bool:
+    found = await tx.conn.execute(select(record_sessions.c.session_id).where(
+        record_sessions.c.participant_id == participant_id,
+        record_sessions.c.organisation_id == organisation_id).limit(1))
+    return found.first() is not None
 
 
 def _may_act_for(actor: Principal, participant_id: UUID, organisation_id: UUID) -> None:
