@@ -1,7 +1,8 @@
 """The portal in a real browser (Debian's Chromium through Playwright), over the real
-services: a participant's journey and two staff journeys, every form sent with JavaScript
-turned off; then every page seen is checked with axe-core (no serious or critical
-violations) and photographed with JavaScript on, into tests/portal/artifacts/."""
+services: a participant's journey (to the end: sharing a story, pausing, leaving) and two
+staff journeys, every form sent with JavaScript turned off; then every page seen is checked
+with axe-core (no serious or critical violations) and photographed with JavaScript on, into
+tests/portal/artifacts/."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -122,7 +123,7 @@ async def healthwatch_closes_the_loop(them: Person, consultation_id: str) -> Non
     await them.send("Record the change")
     await them.reads("1 person whose feedback led to it will be told")
     await them.open("/staff/metrics", "staff-metrics")
-    assert await them.page.locator("svg[role=img]").count() == 2
+    assert await them.page.locator("svg[role=img]").count() == 4  # over time, stage, reach, spread
 
 
 async def participant_sees_the_change(me: Person) -> None:
@@ -156,10 +157,45 @@ async def test_a_participant_and_staff_close_the_loop_in_a_real_browser(
     await healthwatch_closes_the_loop(healthwatch, consultation_id)
     await participant_sees_the_change(me)
 
+    await participant_shares_a_story_and_pauses(me)
+
     failures = await audit_an_error_page(chromium, base_url, axe)
     for who, person in (("sam", me), ("trust", trust), ("healthwatch", healthwatch)):
         failures |= await audit_and_photograph(chromium, person, visits[who], axe, who)
     assert not failures, failures
+
+    await someone_signs_out(trust)
+    await participant_leaves(me)
+
+
+async def participant_shares_a_story_and_pauses(me: Person) -> None:
+    await me.open("/my/stories/new", "story")
+    await me.page.get_by_label("Give your story a title").fill("The night nurse who listened")
+    await me.page.get_by_label("Which service is it about?").fill("Hospital wards")
+    await me.page.get_by_label("What happened?").fill("She sat with my dad until he slept.")
+    await me.send("Share my story")
+    await me.reads("Thank you for sharing your story")
+    await me.open("/my/step-back", "step-back")
+    await me.send("Pause")
+    await me.reads("This changes nothing about your care")
+    await me.send("Come back")
+    await me.reads("Welcome back")
+
+
+async def someone_signs_out(them: Person) -> None:
+    await them.send("Sign out")
+    await them.reads("You have signed out")
+    answer = await them.page.goto(them.base + "/staff")
+    assert answer is not None and them.page.url.endswith("/staff/sign-in")
+
+
+async def participant_leaves(me: Person) -> None:
+    await me.open("/my/step-back", "step-back")
+    await me.send("Leave Chorus")
+    await me.reads("You have left Chorus")
+    await me.reads("This changes nothing about your care")
+    await me.page.goto(me.base + "/my")
+    assert me.page.url.endswith("/sign-in"), "leaving also signs them out"
 
 
 async def audit_an_error_page(chromium: Any, base: str, axe: str) -> dict[str, Any]:

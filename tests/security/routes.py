@@ -157,6 +157,8 @@ REGISTRY = [
           body=lambda w: {"email": "nobody.here@example.org"}),
     Route("registry", "POST", "/v1/auth/participant-token", Access.OPEN,
           body=lambda w: {"email": "nobody.here@example.org", "code": "000000"}),
+    Route("registry", "POST", "/v1/auth/renew", Access.SIGNED_IN, control="a_staff",
+          why="a fresh token for the caller themselves, never for anyone else"),
     Route("registry", "GET", "/.well-known/jwks.json", Access.OPEN),
     Route("registry", "GET", "/internal/v1/organisations/{organisation_id}/contact",
           Access.INTERNAL, control="notifications_service",
@@ -230,6 +232,8 @@ OPPORTUNITIES = [
           stage=2),
     Route("opportunities", "GET", "/v1/participants/{participant_id}/involvement", P,
           control="a_person"),
+    Route("opportunities", "GET", "/v1/participants/{participant_id}/mileage-quote", P,
+          control="a_person", query=lambda w: {"miles": 12}),
     *_operations("opportunities"),
 ]
 

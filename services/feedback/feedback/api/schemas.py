@@ -447,10 +447,32 @@ class FigureOut(BaseModel):
     definition: str
 
 
+class QuarterOut(BaseModel):
+    """Loop closure in one quarter of the NHS financial year (Q1 is April to June), for the
+    consultations that closed in it."""
+
+    period: str = Field(examples=["2025/26 Q1 (Apr to Jun 2025)"])
+    starts_on: date
+    ends_on: date
+    closed: int = Field(description="Consultations that closed in the quarter.")
+    outcomes_published: int = Field(description="Of those, how many have a published "
+                                    "outcome (by now, not only within the quarter).")
+    led_to_change: int = Field(description="Of those, how many are linked to at least one "
+                               "change, directly or through a response.")
+    outcomes_published_percent: float | None = Field(
+        description="outcomes_published of closed, as a percentage; null when none closed.")
+    led_to_change_percent: float | None = Field(
+        description="led_to_change of closed, as a percentage; null when none closed.")
+
+
 class MetricsOut(BaseModel):
     network_id: UUID
     organisation_id: UUID | None
     figures: dict[str, FigureOut]
     opportunities_by_stage: dict[Stage, int]
+    loop_closure_by_quarter: list[QuarterOut] = Field(description=(
+        "Loop closure over time: each quarter of the NHS financial year from the first "
+        "consultation closed up to now (the last 8 at most, quarters with none included), "
+        "oldest first."))
     computed_at: datetime
 

@@ -5,8 +5,9 @@ a reader can check it.
 """
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -72,12 +73,82 @@ class Figure:
     withheld: str | None = None
 
 
+QUARTERS_SHOWN = 8
+"""Loop closure over time covers at most the last two years: what a board compares."""
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """One quarter of the NHS financial year (Q1 is April to June), and what happened to the
+    consultations that closed in it: counted by the quarter they closed in, so an outcome
+    published later still counts for the quarter of its consultation."""
+
+    year: int  # the financial year's first calendar year: 2025 for 2025/26
+    number: int  # 1 to 4
+    closed: int = 0
+    outcomes_published: int = 0
+    led_to_change: int = 0
+
+    @classmethod
+    def of(cls, day: date) -> "Quarter":
+        months_in = (day.month - 4) % 12
+        return cls(day.year if day.month >= 4 else day.year - 1, months_in // 3 + 1)
+
+    @property
+    def starts_on(self) -> date:
+        month = 4 + 3 * (self.number - 1)
+        return date(self.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+    @property
+    def ends_on(self) -> date:
+        following = self.following().starts_on
+        return date.fromordinal(following.toordinal() - 1)
+
+    @property
+    def name(self) -> str:
+        start, end = self.starts_on, self.ends_on
+        return (f"{self.year}/{(self.year + 1) % 100:02d} Q{self.number} "
+                f"({MONTHS[start.month - 1]} to {MONTHS[end.month - 1]} {end.year})")
+
+    def following(self) -> "Quarter":
+        if self.number == 4:
+            return Quarter(self.year + 1, 1)
+        return Quarter(self.year, self.number + 1)
+
+
+def loop_closure_by_quarter(closed: Sequence[tuple[datetime, bool, bool]],
+                            now: datetime) -> list[Quarter]:
+    """For each quarter from the first consultation closed up to now (the last
+    QUARTERS_SHOWN at most, empty ones included), the consultations closed in it, how many
+    have a published outcome and how many led to a change. `closed`: (closed at, outcome
+    published, led to change) per closed consultation."""
+    if not closed:
+        return []
+    last = Quarter.of(now.astimezone(UTC).date())
+    quarter = Quarter.of(min(at for at, _, _ in closed).astimezone(UTC).date())
+    quarters = [quarter]
+    while (quarter.year, quarter.number) < (last.year, last.number):
+        quarter = quarter.following()
+        quarters.append(quarter)
+    counts = {(q.year, q.number): [0, 0, 0] for q in quarters[-QUARTERS_SHOWN:]}
+    for at, published, changed in closed:
+        q = Quarter.of(at.astimezone(UTC).date())
+        if (tally := counts.get((q.year, q.number))) is not None:
+            tally[0] += 1
+            tally[1] += published
+            tally[2] += changed
+    return [Quarter(year, number, *tally) for (year, number), tally in counts.items()]
+
+
 @dataclass(frozen=True)
 class Figures:
     network_id: UUID
     organisation_id: UUID | None
     figures: dict[str, Figure]
     opportunities_by_stage: dict[str, int] = field(default_factory=dict)
+    loop_closure_by_quarter: list[Quarter] = field(default_factory=list)
 
 
 Scope = Callable[[Table], ColumnElement[bool]]
@@ -87,7 +158,8 @@ class Metrics:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def for_organisation(self, organisation_id: UUID, actor: Principal) -> Figures:
+    async def for_organisation(self, organisation_id: UUID, actor: Principal,
+                               now: datetime | None = None) -> Figures:
         async with self.db.snapshot() as tx:
             network_id = (await tx.conn.execute(select(organisations.c.network_id).where(
                 organisations.c.organisation_id == organisation_id))).scalar()
@@ -100,15 +172,16 @@ class Metrics:
             stories = select(m_stories.c.story_id).join(
                 m_story_organisations, m_story_organisations.c.story_id == m_stories.c.story_id
             ).where(m_story_organisations.c.organisation_id == organisation_id)
-            return await self._figures(tx, network_id, organisation_id, scope, stories)
+            return await self._figures(tx, network_id, organisation_id, scope, stories, now)
 
-    async def for_network(self, network_id: UUID, actor: Principal) -> Figures:
+    async def for_network(self, network_id: UUID, actor: Principal,
+                          now: datetime | None = None) -> Figures:
         _check_reader(actor, network_id)
         async with self.db.snapshot() as tx:
             def scope(table: Table) -> ColumnElement[bool]:
                 return table.c.network_id == network_id
             stories = select(m_stories.c.story_id).where(m_stories.c.network_id == network_id)
-            figures = await self._figures(tx, network_id, None, scope, stories)
+            figures = await self._figures(tx, network_id, None, scope, stories, now)
             row = (await tx.conn.execute(select(m_invitations).where(
                 m_invitations.c.network_id == network_id))).first()
             sent, declined = (row.sent, row.declined) if row else (0, 0)
@@ -117,9 +190,10 @@ class Metrics:
             return figures
 
     async def _figures(self, tx: Any, network_id: UUID, organisation_id: UUID | None,
-                       scope: Scope, stories: Any) -> Figures:
+                       scope: Scope, stories: Any, now: datetime | None) -> Figures:
         run = tx.conn.execute
         closed = (await run(select(m_consultations.c.consultation_id,
+                                   m_consultations.c.closed_at,
                                    m_consultations.c.days_to_outcome).where(
             scope(m_consultations), m_consultations.c.closed_at.is_not(None)))).all()
         published = stories.where(m_stories.c.published.is_(True))
@@ -164,7 +238,13 @@ class Metrics:
                                                      denominator=len(days_paid)),
         }
         by_stage = {stage.value: stages[stage] for stage in Stage}
-        return Figures(network_id, organisation_id, figures, by_stage)
+        changed = set((await run(select(m_changed.c.linked_id).where(
+            m_changed.c.linked_id.in_(select(m_consultations.c.consultation_id).where(
+                scope(m_consultations), m_consultations.c.closed_at.is_not(None)))))).scalars())
+        quarters = loop_closure_by_quarter(
+            [(c.closed_at, c.days_to_outcome is not None, c.consultation_id in changed)
+             for c in closed], now or datetime.now(UTC))
+        return Figures(network_id, organisation_id, figures, by_stage, quarters)
 
 
 async def _reach(tx: Any, scope: Scope) -> Figure:

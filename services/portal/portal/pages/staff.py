@@ -32,8 +32,6 @@ OPPORTUNITY_CHOICES = {"kind": OpportunityKind, "stage": Stage, "topics": Topic,
                        "methods": Method, "commitment": Commitment,
                        "support_offered": SupportOffered, "remuneration": Remuneration,
                        "accessibility_provided": AccessibilityNeed}
-PERCENT_FIGURES = ("outcomes_published", "led_to_change", "involved_from_the_beginning",
-                   "involved_only_at_evaluation", "reach_most_deprived", "top_tenth_share")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -193,15 +191,59 @@ async def _consultation_again(request: Request, consultation_id: str, person: An
 
 @router.get("/metrics", response_class=HTMLResponse)
 async def metrics(request: Request, person: Staff, portal: State) -> HTMLResponse:
-    """The organisation's accountability figures, as charts drawn here and as a table."""
+    """The organisation's accountability figures: four charts drawn here, each with a table of
+    the same figures, and every figure with its definition."""
     found = await portal.backend.get("feedback", f"/v1/metrics/organisations/{person.org_id}",
                                      person.token)
     figures: dict[str, Any] = found["figures"]
+    quarters: list[dict[str, Any]] = found.get("loop_closure_by_quarter", [])
     stages = [(words.label(stage), float(count))
               for stage, count in found["opportunities_by_stage"].items()]
-    percents = [(words.label(name), figures[name]["value"])
-                for name in PERCENT_FIGURES if name in figures]
-    return render(request, "staff/metrics.html", figures=figures,
+    return render(request, "staff/metrics.html", figures=figures, quarters=quarters,
+                  stages=found["opportunities_by_stage"], gini=gini_in_words(figures),
+                  loop_chart=charts.column_chart(
+                      "Loop closure by quarter: outcomes published and changes made, per cent "
+                      "of the consultations closed", [(_short(q["period"]), (
+                          q["outcomes_published_percent"], q["led_to_change_percent"]))
+                          for q in quarters], ("Outcome published", "Led to a change"),
+                      missing="none closed"),
                   stage_chart=charts.bar_chart("Opportunities by stage of the work", stages),
-                  loop_chart=charts.bar_chart("Loop closure, reach and spread (per cent)",
-                                              percents, unit="%", most=100))
+                  reach_chart=charts.bar_chart(
+                      "Reach: share of involvement by people from the most deprived areas, "
+                      "per cent", _split(figures.get("reach_most_deprived"),
+                                         "Most deprived areas", "Everyone else who told us"),
+                      unit="%", most=100, missing="withheld"),
+                  spread_chart=charts.bar_chart(
+                      "Concentration: share of involvement held by the most involved tenth, "
+                      "per cent", _split(figures.get("top_tenth_share"), "Most involved tenth",
+                                         "Everyone else"), unit="%", most=100))
+
+
+def _short(period: str) -> str:
+    """"2025/26 Q1 (Apr to Jun 2025)" as "2025/26 Q1", to fit under a column."""
+    return period.split(" (")[0]
+
+
+def _split(figure: dict[str, Any] | None, part: str,
+           rest: str) -> list[tuple[str, float | None]]:
+    value = None if figure is None else figure.get("value")
+    if value is None:
+        return [(part, None), (rest, None)]
+    return [(part, float(value)), (rest, round(100 - float(value), 1))]
+
+
+def gini_in_words(figures: dict[str, Any]) -> str:
+    """The Gini coefficient of involvement, said plainly."""
+    value = (figures.get("gini") or {}).get("value")
+    if value is None:
+        return "Nobody has been involved yet, so there is nothing to compare."
+    if value < 0.2:
+        spread = "shared out evenly: most people took part about as often as each other"
+    elif value < 0.4:
+        spread = "fairly evenly shared, with some people taking part more often than others"
+    elif value < 0.6:
+        spread = "uneven: a smaller group of people takes part much more often than the rest"
+    else:
+        spread = "concentrated: a few people hold most of it"
+    return f"The Gini coefficient is {value:g} (0 is perfectly even, 1 is one person holding " \
+           f"it all). Involvement is {spread}."
