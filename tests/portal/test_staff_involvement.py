@@ -2,11 +2,7 @@
 pay for people's time, approve, reject and pay expenses, publish learning, read a closed
 consultation's summary and the metrics' four charts; every form also sent wrong once, to see
 the mistake explained. Then one walk through every page in Debian's Chromium, with axe-core
-and screenshots.
-
-The opportunities service has no route yet that lists an opportunity's sessions held
-(`GET /v1/opportunities/{id}/sessions`, asked for); `sessions_listed` stands in for it, built
-from the opportunity itself, until it exists."""
+and screenshots."""
 
 import asyncio
 import re
@@ -30,23 +26,6 @@ from tests.services.feedback.conftest import FeedbackRegion
 pytestmark = pytest.mark.timeout(120)
 
 Headers = dict[str, str]
-
-
-def sessions_listed(region: FeedbackRegion) -> None:
-    """Stand-in for the asked-for `GET /v1/opportunities/{id}/sessions`: each session held,
-    with who attended, for how long, and whether their time has been paid."""
-    async def listed(opportunity_id: UUID) -> list[dict[str, Any]]:
-        held = await region.state.opportunities.get(opportunity_id)
-        return [{"session_id": str(s.session_id), "opportunity_id": str(opportunity_id),
-                 "stage": str(s.stage), "starts_at": s.starts_at.isoformat(),
-                 "ends_at": s.ends_at.isoformat(),
-                 "attendance": [{"participant_id": str(a.participant_id), "minutes": a.minutes,
-                                 "paid": (s.session_id, a.participant_id) in held.state.paid}
-                                for a in s.attendance]}
-                for s in held.sessions_held]
-
-    region.app.add_api_route("/v1/opportunities/{opportunity_id}/sessions", listed,
-                             methods=["GET"])
 
 
 def ok(response: Any, status: int = 200) -> Any:
@@ -89,7 +68,6 @@ def yesterday() -> str:
 async def test_staff_record_a_session_and_pay_for_people_s_time(
         browser: Browser, region: FeedbackRegion) -> None:
     scene = await build_scene(region)
-    sessions_listed(region)
     oid, _ = await seated(region, scene)
     await staff_signed_in(browser, scene)
     await browser.get(f"/staff/opportunities/{oid}")
@@ -120,7 +98,6 @@ async def test_staff_record_a_session_and_pay_for_people_s_time(
 async def test_paying_someone_who_asked_for_less_pays_what_they_asked(
         browser: Browser, region: FeedbackRegion) -> None:
     scene = await build_scene(region)
-    sessions_listed(region)
     oid, sam = await seated(region, scene)
     ok(await region.registry.http.patch(
         f"/v1/participants/{scene.participant_id}/profile", headers=sam, json={
@@ -271,7 +248,6 @@ async def test_the_metrics_page_draws_four_charts_each_with_its_table(
 async def test_staff_pages_walked_in_a_real_browser_with_javascript_off(
         region: FeedbackRegion, chromium: Any, base_url: str) -> None:
     scene = await build_scene(region)
-    sessions_listed(region)
     oid, sam = await seated(region, scene)
     await claims_made(region, scene, oid, sam, 450, 1200)
     cid = (await region.open(scene.trust.headers))["consultation_id"]

@@ -232,6 +232,8 @@ OPPORTUNITIES = [
           stage=2),
     Route("opportunities", "GET", "/v1/participants/{participant_id}/involvement", P,
           control="a_person"),
+    Route("opportunities", "GET", "/v1/opportunities/{opportunity_id}/sessions", P,
+          control="a_staff"),
     Route("opportunities", "GET", "/v1/participants/{participant_id}/mileage-quote", P,
           control="a_person", query=lambda w: {"miles": 12}),
     *_operations("opportunities"),

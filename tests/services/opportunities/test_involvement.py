@@ -87,7 +87,7 @@ async def test_a_session_held_records_the_time_each_person_took_part(region: Reg
     as_planned = _session(planned, 2, **{one: 2}) | {"scheduled_session_id": sid}
     held = ok(await region.http.post(f"/v1/opportunities/{oid}/sessions", json=as_planned,
                                      headers=staff), 201)
-    assert held["attendance"] == [{"participant_id": one, "minutes": 120}]
+    assert held["attendance"] == [{"participant_id": one, "minutes": 120, "paid": False}]
 
 
 async def test_a_session_is_refused_when_it_breaks_a_rule_or_is_not_yours(region: Region) -> None:
@@ -374,6 +374,24 @@ async def test_payments_honour_each_persons_preference(region: Region) -> None:
     assert await paid(donates) == (7_500, 0, "donated")
     assert_problem(await _pay(region, staff, oid, sid, volunteers[0]), 422, "volunteers")
     assert_problem(await _pay(region, staff, oid, sid, takes[0]), 409, "already been paid")
+
+
+async def test_staff_list_the_sessions_held_with_whose_time_is_paid(region: Region) -> None:
+    _, staff = await region.organisation()
+    _, other_staff = await region.organisation("Another Trust")
+    (one, me), (two, _) = await _people(region, 2)
+    oid = await _seated(region, staff, (one, me), (two, _))
+    first = (await hold_session(region, staff, oid, {one: 2, two: 3}))["session_id"]
+    ok(await _pay(region, staff, oid, first, one), 201)
+    path = f"/v1/opportunities/{oid}/sessions"
+    held = ok(await region.http.get(path, headers=staff))
+    assert [s["session_id"] for s in held] == [first]
+    assert {(a["participant_id"], a["minutes"], a["paid"]) for a in held[0]["attendance"]} == {
+        (one, 120, True), (two, 180, False)}
+    for outsider in (other_staff, me):
+        assert_problem(await region.http.get(path, headers=outsider), 403, "sessions")
+    assert_problem(await region.http.get(f"/v1/opportunities/{MISSING}/sessions",
+                                         headers=staff), 404, MISSING)
 
 
 async def test_payments_are_refused_when_nothing_is_owed(region: Region) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Table, select
 
 from chorus.auth import Forbidden
 from opportunities.api.deps import Caller, State
+from opportunities.api.opportunities import visible
 from opportunities.api.schemas import (
     AdvanceIn,
     AttendedOut,
@@ -50,6 +51,23 @@ async def session_held(opportunity_id: UUID, body: SessionHeldIn, state: State,
                           stage=held.stage, starts_at=held.starts_at, ends_at=held.ends_at,
                           attendance=[AttendedOut(participant_id=a.participant_id,
                                                   minutes=a.minutes) for a in held.attendance])
+
+
+@router.get("/opportunities/{opportunity_id}/sessions", response_model=list[SessionHeldOut])
+async def sessions_held(opportunity_id: UUID, state: State,
+                        caller: Caller) -> list[SessionHeldOut]:
+    """The sessions held, newest first: who attended, for how long, and whether their time
+    has been paid (the organisation's staff)."""
+    opportunity = visible(await state.opportunities.get(opportunity_id), caller)
+    if not caller.is_staff_of(opportunity.organisation_id):
+        raise Forbidden("only the organisation that offers this opportunity sees its sessions")
+    held = sorted(opportunity.sessions_held, key=lambda s: s.starts_at, reverse=True)
+    return [SessionHeldOut(
+        session_id=s.session_id, opportunity_id=opportunity_id, stage=s.stage,
+        starts_at=s.starts_at, ends_at=s.ends_at,
+        attendance=[AttendedOut(participant_id=a.participant_id, minutes=a.minutes,
+                                paid=opportunity.time_paid(s.session_id, a.participant_id))
+                    for a in s.attendance]) for s in held]
 
 
 @router.post("/opportunities/{opportunity_id}/payments", status_code=status.HTTP_201_CREATED,

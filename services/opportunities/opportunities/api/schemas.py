@@ -260,6 +260,8 @@ class SessionHeldIn(Strict):
 class AttendedOut(BaseModel):
     participant_id: UUID
     minutes: int
+    paid: bool = Field(default=False, description="Whether their time at this session has "
+                       "been paid, or settled as they chose (reduced, declined, donated).")
 
 
 class SessionHeldOut(BaseModel):

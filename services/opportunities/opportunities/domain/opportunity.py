@@ -399,6 +399,11 @@ class Opportunity(Aggregate):
     def sessions_held(self) -> list[SessionHeld]:
         return list(self.state.sessions.values())
 
+    def time_paid(self, session_id: UUID, participant_id: UUID) -> bool:
+        """Whether this person's time at this session has been paid (or settled as they
+        chose: reduced, declined or donated)."""
+        return (session_id, participant_id) in self.state.paid
+
     def is_open_on(self, day: date) -> bool:
         return self.status == OpportunityStatus.OPEN and self.details.closing_date >= day
 

@@ -84,18 +84,10 @@ async def _sessions_page(request: Request, opportunity_id: str, person: SignedIn
                          portal: Portal, errors: list[FieldError] | None = None,
                          given: dict[str, list[str]] | None = None) -> HTMLResponse:
     path = f"/v1/opportunities/{opportunity_id}"
-    found, numbers = await asyncio.gather(
+    found, numbers, held = await asyncio.gather(
         portal.backend.get("opportunities", path, person.token),
-        _numbers(portal, person, opportunity_id))
-    try:
-        held: list[dict[str, Any]] | None = await portal.backend.get(
-            "opportunities", f"{path}/sessions", person.token)
-    except ServiceRefused as refused:
-        if refused.status not in (404, 405):
-            raise
-        held = None  # the opportunities service does not list sessions held yet
-    if held:
-        held.sort(key=lambda session: str(session["starts_at"]), reverse=True)
+        _numbers(portal, person, opportunity_id),
+        portal.backend.get("opportunities", f"{path}/sessions", person.token))
     return render(request, "staff/sessions.html", errors=errors, opportunity=found,
                   held=held, numbers=numbers, given=given or {}, duration=duration,
                   paid=found.get("payment_basis") is not None)
