@@ -79,3 +79,13 @@ def test_a_bar_chart_says_withheld_in_words_and_escapes_what_it_is_given() -> No
 def test_an_empty_column_chart_is_still_a_named_image() -> None:
     root = parsed(charts.column_chart("Nothing closed yet", [], ("Outcome published",)))
     assert named(root) == []
+
+
+def test_a_long_label_widens_the_chart_rather_than_being_cut_off() -> None:
+    name = "Example Valley NHS Foundation Trust and Partners"
+    drawn = charts.bar_chart("Outcomes published", [(name, 50.0), ("Healthwatch", 10.0)], unit="%")
+    width = int(re.search(r'viewBox="0 0 (\d+) ', drawn).group(1))  # type: ignore[union-attr]
+    label_end = int(re.search(r'<text x="(\d+)"[^>]*text-anchor="end"', drawn)
+                    .group(1))  # type: ignore[union-attr]
+    assert label_end >= 9 * len(name), "the label's start stays inside the picture"
+    assert width >= label_end + 300

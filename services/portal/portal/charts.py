@@ -20,27 +20,35 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float | None]], *, unit: str
     known = [value for _, value in bars if value is not None]
     top = most if most is not None else max([*known, 1.0])
     height = len(bars) * (BAR_HEIGHT + GAP) + GAP
-    width = LABEL_WIDTH + BAR_WIDTH + 80
+    labels = max([LABEL_WIDTH, *(_text_width(name) + 16 for name, _ in bars)])
+    width = labels + BAR_WIDTH + 80
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="portal-chart" '
              f'viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
              f"<title>{escape(title)}</title>"]
     for row, (name, value) in enumerate(bars):
         y = GAP + row * (BAR_HEIGHT + GAP)
-        parts.append(_bar(y, name, value, top, unit, missing))
+        parts.append(_bar(y, name, value, top, unit, missing, labels))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _bar(y: int, name: str, value: float | None, top: float, unit: str, missing: str) -> str:
+def _text_width(text: str) -> int:
+    """A generous width for `text` at 16px in the NHS's Frutiger or Arial (about 9px a
+    character), so that a long label is never cut off at the chart's left edge."""
+    return 9 * len(text)
+
+
+def _bar(y: int, name: str, value: float | None, top: float, unit: str, missing: str,
+         labels: int = LABEL_WIDTH) -> str:
     middle = y + BAR_HEIGHT // 2 + 5
     shown = missing if value is None else f"{_number(value)}{unit}"
     length = 0 if value is None or top <= 0 else round(BAR_WIDTH * min(value, top) / top)
     return (f'<g><title>{escape(name)}: {escape(shown)}</title>'
-            f'<text x="{LABEL_WIDTH - 8}" y="{middle}" text-anchor="end" fill="{TEXT}" '
+            f'<text x="{labels - 8}" y="{middle}" text-anchor="end" fill="{TEXT}" '
             f'font-size="16">{escape(name)}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" '
+            f'<rect x="{labels}" y="{y}" width="{length}" height="{BAR_HEIGHT}" '
             f'fill="{BAR}"/>'
-            f'<text x="{LABEL_WIDTH + length + 8}" y="{middle}" fill="{TEXT}" '
+            f'<text x="{labels + length + 8}" y="{middle}" fill="{TEXT}" '
             f'font-size="16">{escape(shown)}</text></g>')
 
 
