@@ -10,8 +10,9 @@ from portal.pages import (
     signing_in,
     staff,
     staff_involvement,
+    stories,
 )
 
 routers = [public.router, signing_in.router, participant.router, answering.router,
            expenses.router, preferences.router, staff.router, staff_involvement.router,
-           admin.router]
+           admin.router, stories.router]
