@@ -151,6 +151,7 @@ async def test_a_participant_and_staff_close_the_loop_in_a_real_browser(
     await staff_signs_in(trust, scene.trust)
     await trust_publishes_and_invites(trust, region, scene.participant_id)
     await participant_accepts(me)
+    await trust.open("/staff/changes/new", "staff-new-change")
     await staff_signs_in(healthwatch, scene.healthwatch)
     consultation_id = await healthwatch_consults(healthwatch)
     await participant_answers(me, consultation_id)
@@ -200,7 +201,7 @@ async def participant_leaves(me: Person) -> None:
 
 async def audit_an_error_page(chromium: Any, base: str, axe: str) -> dict[str, Any]:
     """A form sent with a mistake: the error summary takes the focus, links to the field,
-    and the page passes axe-core too."""
+    and the page passes axe-core too; so does the page for an address that does not exist."""
     context = await chromium.new_context()
     ARTIFACTS.mkdir(exist_ok=True)
     try:
@@ -215,9 +216,13 @@ async def audit_an_error_page(chromium: Any, base: str, axe: str) -> dict[str, A
         assert await page.evaluate("document.activeElement.id") == "email"
         await page.screenshot(path=str(ARTIFACTS / "sign-in-error.png"), full_page=True)
         found = await audit(page, axe)
+        answer = await page.goto(base + "/no-such-page")
+        assert answer is not None and answer.status == 404
+        await page.screenshot(path=str(ARTIFACTS / "not-found.png"), full_page=True)
+        found += await audit(page, axe)
     finally:
         await context.close()
-    return {"/sign-in with a mistake": found} if found else {}
+    return {"/sign-in with a mistake, and a page not found": found} if found else {}
 
 
 async def test_axe_finds_what_a_broken_page_gets_wrong(chromium: Any) -> None:

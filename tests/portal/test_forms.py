@@ -138,6 +138,24 @@ def test_a_change_links_only_this_consultations_responses_and_real_partners() ->
                                          "feedback_ids"]
 
 
+def test_a_change_can_come_from_stories_alone_and_links_only_known_ones() -> None:
+    base = {"title": "Night checks", "what_changed": "Hourly checks", "service_area": "Wards",
+            "owner": "Ward Manager"}
+    body, errors = forms.change(form(**base, story_ids=["s1", "s9"]), "org-1", TODAY, [],
+                                ["org-1"], ["s1", "s2"])
+    assert errors == [] and body["story_ids"] == ["s1"] and body["feedback_ids"] == []
+    _, errors = forms.change(form(**base), "org-1", TODAY, [], ["org-1"], ["s1"])
+    assert errors == [forms.FieldError("story_ids", "Choose the stories that led to the change")]
+    _, errors = forms.change(form(**base), "org-1", TODAY, ["f1"], ["org-1"], ["s1"])
+    assert [e.field for e in errors] == ["feedback_ids"]
+
+
+def test_a_story_names_only_the_networks_organisations() -> None:
+    body, errors = forms.story(form(title="T", service_area="Wards", text="It happened",
+                                    organisation_ids=["org-1", "elsewhere"]), ["org-1"])
+    assert errors == [] and body["organisation_ids"] == ["org-1"]
+
+
 def test_a_services_field_errors_land_on_the_forms_fields() -> None:
     found = forms.from_service([{"location": "body.methods.0", "message": "bad"}],
                                ["roles", "methods"])

@@ -178,6 +178,47 @@ async def test_a_participant_shares_a_story_for_the_moderators(
     assert "moderators read it first" in browser.text()
 
 
+async def test_a_story_naming_the_trust_leads_to_a_change_its_teller_is_told_of(
+        browser: Browser, region: FeedbackRegion) -> None:
+    """Sam's story names the trust; once the moderators publish it, the trust's staff link a
+    change to it, and it shows under what Sam's input led to."""
+    scene = await build_scene(region)
+    await sign_in(browser, scene)
+    await browser.get("/my/stories/new")
+    assert "Example Valley NHS Foundation Trust" in browser.text()
+    await browser.submit("/my/stories/new", {
+        "title": "Nobody checked on dad", "service_area": "Wards",
+        "text": "Nobody checked on my dad at night.",
+        "organisation_ids": [scene.trust.organisation_id]})
+    stories = (await region.feedback.get("/v1/stories", headers=await region.admin_of_network(),
+                                         params={"network_id": region.network_id,
+                                                 "status": "awaiting_moderation"})).json()
+    [story] = stories["items"]
+    read = await region.feedback.get(f"/v1/stories/{story['story_id']}",
+                                     headers=await region.admin_of_network())
+    assert read.json()["organisation_ids"] == [scene.trust.organisation_id]
+    published = await region.feedback.post(f"/v1/stories/{story['story_id']}/moderate",
+                                           json={"decision": "publish"},
+                                           headers=await region.admin_of_network())
+    assert published.status_code == 200, published.text
+
+    await browser.submit("/sign-out", {})
+    staff = browser
+    await staff.get("/staff/sign-in")
+    await staff.submit("/staff/sign-in", {"api_key": scene.trust.api_key})
+    await staff.until("/staff/changes/new", "Nobody checked on dad")
+    change = {"title": "Hourly checks at night", "what_changed": "A nurse checks every hour.",
+              "service_area": "Wards", "owner": "Ward Manager"}
+    await staff.submit("/staff/changes/new", change, status=400)
+    assert "Choose the stories that led to the change" in staff.text()
+    await staff.submit("/staff/changes/new", change | {"story_ids": [story["story_id"]]})
+    assert "1 person whose story led to it will be told" in staff.text()
+
+    await staff.submit("/sign-out", {})
+    await sign_in(browser, scene)
+    await browser.until("/my/changes", "Hourly checks at night")
+
+
 async def test_staff_open_a_consultation_and_mistakes_are_explained(
         browser: Browser, region: FeedbackRegion) -> None:
     scene = await build_scene(region)

@@ -321,12 +321,15 @@ def _question(form: Form, slot: int, errors: list[FieldError]) -> dict[str, Any]
             "options": options if kind in ("single_choice", "multiple_choice") else []}
 
 
-def story(form: Form) -> Checked:
+def story(form: Form, organisations: Iterable[str] = ()) -> Checked:
+    """A story to share, naming any of the network's organisations it is about."""
     errors = [FieldError(name, message) for name, message in (
         ("title", "Give your story a title"), ("service_area", "Say which service it is about"),
         ("text", "Tell us what happened")) if not form.one(name)]
+    known = set(organisations)
     return {"title": form.one("title"), "service_area": form.one("service_area"),
-            "text": form.one("text")}, errors
+            "text": form.one("text"),
+            "organisation_ids": [o for o in form.many("organisation_ids") if o in known]}, errors
 
 
 def outcome(form: Form) -> Checked:
@@ -336,9 +339,10 @@ def outcome(form: Form) -> Checked:
     return {"you_said": form.one("you_said"), "we_did": form.one("we_did")}, errors
 
 
-def change(form: Form, organisation_id: str, today: date,
-           responses: Iterable[str], organisations: Iterable[str]) -> Checked:
-    """A change the organisation made, linked to the responses that led to it."""
+def change(form: Form, organisation_id: str, today: date, responses: Iterable[str],
+           organisations: Iterable[str], stories: Iterable[str] = ()) -> Checked:
+    """A change the organisation made, linked to the responses and stories that led to it
+    (at least one of them) and made with any partner organisations."""
     errors: list[FieldError] = []
     for name, message in (("title", "Enter a title for the change"),
                           ("what_changed", "Say what changed"),
@@ -348,15 +352,18 @@ def change(form: Form, organisation_id: str, today: date,
             errors.append(FieldError(name, message))
     known, partners = set(responses), set(organisations) - {organisation_id}
     feedback_ids = [f for f in form.many("feedback_ids") if f in known]
-    if not feedback_ids:
-        errors.append(FieldError("feedback_ids", "Choose the responses that led to the change"))
+    story_ids = [s for s in form.many("story_ids") if s in set(stories)]
+    if not feedback_ids and not story_ids:
+        errors.append(FieldError("feedback_ids", "Choose the responses or stories that led to "
+                                                 "the change") if known else
+                      FieldError("story_ids", "Choose the stories that led to the change"))
     parts = [{"organisation_id": organisation_id, "owner": form.one("owner")}]
     parts += [{"organisation_id": o, "owner": form.one("owner")}
               for o in form.many("partners") if o in partners]
     consultation_id = form.one("consultation_id")
     return {"title": form.one("title"), "what_changed": form.one("what_changed"),
             "service_area": form.one("service_area"), "changed_on": today.isoformat(),
-            "organisations": parts, "feedback_ids": feedback_ids,
+            "organisations": parts, "feedback_ids": feedback_ids, "story_ids": story_ids,
             "consultation_ids": [consultation_id] if consultation_id else []}, errors
 
 

@@ -211,16 +211,19 @@ async def what_my_input_led_to(request: Request, person: Participant,
 
 
 @router.get("/my/stories/new", response_class=HTMLResponse)
-async def new_story(request: Request, _: Participant) -> HTMLResponse:
-    return render(request, "story.html", given={})
+async def new_story(request: Request, person: Participant, portal: State) -> HTMLResponse:
+    return render(request, "story.html", given={},
+                  organisations=await organisations(portal, person))
 
 
 @router.post("/my/stories/new", response_class=HTMLResponse)
 async def share_story(request: Request, person: Participant, portal: State,
                       form: Posted) -> Response:
-    body, errors = forms.story(form)
+    named = await organisations(portal, person)
+    body, errors = forms.story(form, named)
     if errors:
-        return render(request, "story.html", errors=errors, given=form.values)
+        return render(request, "story.html", errors=errors, given=form.values,
+                      organisations=named)
     await portal.backend.post("feedback", "/v1/stories", person.token, json=body)
     flash(request, "Thank you for sharing your story. The partnership's moderators read it "
                    "first; they remove names and contact details before anyone else sees it.")

@@ -23,8 +23,8 @@ from chorus.contracts.vocabulary import (
 from portal import charts, forms, words
 from portal.backend import ServiceRefused
 from portal.pages.participant import organisations
-from portal.session import flash
-from portal.web import Posted, Staff, State, go, render
+from portal.session import SignedIn, flash
+from portal.web import Portal, Posted, Staff, State, go, render
 
 router = APIRouter(prefix="/staff")
 
@@ -128,13 +128,29 @@ async def consultation(request: Request, consultation_id: str, person: Staff,
                        portal: State) -> HTMLResponse:
     """A consultation of this organisation: close it, read its summary, publish the outcome,
     record the change it led to."""
+    return await _consultation_page(request, consultation_id, person, portal)
+
+
+async def _consultation_page(request: Request, consultation_id: str, person: SignedIn,
+                             portal: Portal, form: forms.Form | None = None,
+                             errors: list[forms.FieldError] | None = None) -> HTMLResponse:
     path = f"/v1/consultations/{consultation_id}"
-    found, responses = await asyncio.gather(
+    found, responses, named, stories = await asyncio.gather(
         portal.backend.get("feedback", path, person.token),
-        portal.backend.get("feedback", f"{path}/feedback", person.token, limit=100))
-    return render(request, "staff/consultation.html", consultation=found,
-                  responses=responses["items"], given={},
-                  organisations=await organisations(portal, person))
+        portal.backend.get("feedback", f"{path}/feedback", person.token, limit=100),
+        organisations(portal, person), _stories_about(portal, person))
+    return render(request, "staff/consultation.html", errors=errors, consultation=found,
+                  responses=responses["items"], given=form.values if form else {},
+                  organisations=named, stories=stories)
+
+
+async def _stories_about(portal: Portal, person: SignedIn) -> list[dict[str, Any]]:
+    """The published stories naming this organisation, newest first: a change can be
+    linked to them too."""
+    page = await portal.backend.get("feedback", "/v1/stories", person.token,
+                                    organisation_id=person.org_id, limit=50)
+    items: list[dict[str, Any]] = page["items"]
+    return items
 
 
 @router.post("/consultations/{consultation_id}/close")
@@ -152,7 +168,7 @@ async def publish_outcome(request: Request, consultation_id: str, person: Staff,
                           portal: State, form: Posted) -> Response:
     body, errors = forms.outcome(form)
     if errors:
-        return await _consultation_again(request, consultation_id, person, portal, form, errors)
+        return await _consultation_page(request, consultation_id, person, portal, form, errors)
     await portal.backend.post("feedback", f"/v1/consultations/{consultation_id}/outcome",
                               person.token, json=body)
     flash(request, "The outcome is published: “you said, we did”.")
@@ -162,13 +178,15 @@ async def publish_outcome(request: Request, consultation_id: str, person: Staff,
 @router.post("/consultations/{consultation_id}/change", response_class=HTMLResponse)
 async def record_change(request: Request, consultation_id: str, person: Staff, portal: State,
                         form: Posted) -> Response:
-    responses = await portal.backend.get(
-        "feedback", f"/v1/consultations/{consultation_id}/feedback", person.token, limit=100)
-    named = await organisations(portal, person)
+    responses, named, stories = await asyncio.gather(
+        portal.backend.get("feedback", f"/v1/consultations/{consultation_id}/feedback",
+                           person.token, limit=100),
+        organisations(portal, person), _stories_about(portal, person))
     body, errors = forms.change(form, str(person.org_id), date.today(),
-                                [str(r["feedback_id"]) for r in responses["items"]], named)
+                                [str(r["feedback_id"]) for r in responses["items"]], named,
+                                [str(s["story_id"]) for s in stories])
     if errors:
-        return await _consultation_again(request, consultation_id, person, portal, form, errors)
+        return await _consultation_page(request, consultation_id, person, portal, form, errors)
     made = await portal.backend.post("feedback", "/v1/changes", person.token,
                                      json=body | {"consultation_ids": [consultation_id]})
     flash(request, f"The change is recorded. {made['voices']} "
@@ -177,16 +195,36 @@ async def record_change(request: Request, consultation_id: str, person: Staff, p
     return go(f"/staff/consultations/{consultation_id}")
 
 
-async def _consultation_again(request: Request, consultation_id: str, person: Any,
-                              portal: Any, form: forms.Form,
-                              errors: list[forms.FieldError]) -> Response:
-    path = f"/v1/consultations/{consultation_id}"
-    found, responses = await asyncio.gather(
-        portal.backend.get("feedback", path, person.token),
-        portal.backend.get("feedback", f"{path}/feedback", person.token, limit=100))
-    return render(request, "staff/consultation.html", errors=errors, consultation=found,
-                  responses=responses["items"], given=form.values,
-                  organisations=await organisations(portal, person))
+@router.get("/changes/new", response_class=HTMLResponse)
+async def new_change(request: Request, person: Staff, portal: State) -> HTMLResponse:
+    """A change that stories about the organisation led to, outside any consultation."""
+    return await _change_page(request, person, portal)
+
+
+async def _change_page(request: Request, person: SignedIn, portal: Portal,
+                       form: forms.Form | None = None,
+                       errors: list[forms.FieldError] | None = None) -> HTMLResponse:
+    named, stories = await asyncio.gather(organisations(portal, person),
+                                          _stories_about(portal, person))
+    return render(request, "staff/new_change.html", errors=errors, organisations=named,
+                  stories=stories, given=form.values if form else {})
+
+
+@router.post("/changes/new", response_class=HTMLResponse)
+async def record_change_from_stories(request: Request, person: Staff, portal: State,
+                                     form: Posted) -> Response:
+    named, stories = await asyncio.gather(organisations(portal, person),
+                                          _stories_about(portal, person))
+    body, errors = forms.change(form, str(person.org_id), date.today(), [], named,
+                                [str(s["story_id"]) for s in stories])
+    if errors:
+        return await _change_page(request, person, portal, form, errors)
+    made = await portal.backend.post("feedback", "/v1/changes", person.token,
+                                     json=body | {"consultation_ids": []})
+    flash(request, f"The change is recorded and shown on “you said, we did”. {made['voices']} "
+                   f"{'person' if made['voices'] == 1 else 'people'} whose story led to it "
+                   "will be told.")
+    return go("/staff")
 
 
 @router.get("/metrics", response_class=HTMLResponse)
