@@ -5,6 +5,7 @@ axe-core in a real Chromium."""
 
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -68,7 +69,7 @@ def test_the_moderation_and_answer_forms_say_what_is_missing() -> None:
     assert [e.field for e in moderation(empty, "redact")[1]] == ["redacted_text"]
     assert [e.field for e in moderation(empty, "reject")[1]] == ["reason"]
     assert [e.field for e in moderation(empty, "delete")[1]] == ["decision"]
-    body, errors = moderation(Form({"reason": ["x" * 1001]}), "reject")
+    _, errors = moderation(Form({"reason": ["x" * 1001]}), "reject")
     assert errors and "1,000 characters" in errors[0].message
     assert answer(Form({"response": ["  Thank you. "]})) == ({"response": "Thank you."}, [])
     assert answer(Form({}))[1][0].message == "Write your answer to the story"
@@ -98,6 +99,7 @@ async def test_moderators_publish_redact_and_reject_and_the_public_reads_only_wh
     assert PHONE in text, "the moderator reads the teller's own words"
     assert "In their own words" in text and "As it would be published" in text
     assert "Example Valley NHS Foundation Trust, Healthwatch Example" in text
+    assert browser.page.count(f'value="{browser.csrf()}"') == 1 + 3 * 3, "every form's token"
     door = next(s for s in (await region.feedback.get(
         "/v1/stories", params={"network_id": region.network_id,
                                "status": "awaiting_moderation"},
@@ -152,6 +154,7 @@ async def test_the_organisation_a_story_names_answers_it_in_public(
     await browser.get("/staff/stories")
     text = browser.text()
     assert HOME in text and "No answers yet" in text
+    assert browser.page.count(f'value="{browser.csrf()}"') == 2, "the answer form's token"
     assert WAIT not in text, "staff see only published stories"
     await browser.submit(f"/staff/stories/{story}/answer", {"response": ""}, status=400)
     assert "Write your answer to the story" in browser.text()
@@ -173,6 +176,8 @@ async def test_the_organisation_a_story_names_answers_it_in_public(
 
     await public.get("/stories")
     text = public.text()
+    assert "about Example Valley NHS Foundation Trust" in text  # the network's members are
+    # public: anyone reads who answered
     assert "Thank you. Every patient now gets that call." in text and "1 answer" in text
     assert "Us too" not in text and "Too soon" not in text
     await public.get(f"/stories/{story}")
@@ -204,6 +209,9 @@ async def test_only_moderators_open_the_moderation_page_and_forms_need_their_tok
         assert refused.status_code == 403 and "Your form could not be sent" in refused.text
     refused = await staff.post(f"/staff/stories/{story}/answer", [("response", "Hi")])
     assert refused.status_code == 403
+    await browser.submit(f"{queue}/{uuid4()}/publish", {})
+    assert "that story could not be found" in browser.text(), "a 404 is a message"
+    await browser.submit(f"{queue}/{story}/delete", {}, status=404)
     still = await region.feedback.get(f"/v1/stories/{story}",
                                       headers=await region.registry.admin())
     assert still.json()["status"] == "awaiting_moderation", "a refused form did nothing"
@@ -224,14 +232,14 @@ async def test_the_story_pages_pass_axe_in_a_real_browser(
     await admin.open(f"/admin/networks/{region.network_id}/stories", "stories-moderation")
     await admin.reads(PHONE)
     await admin.page.locator(f"#redacted_text-{story}").fill("The nurse rang me. It helped.")
-    await admin.send(f"Publish with my changes: {HOME}")
+    await admin.send(f"Publish with my changes (story: {HOME})")
     await admin.reads("is published with your changes")
 
     trust = await person_in(chromium, base_url, staff_visits)
     await staff_signs_in(trust, scene.trust)
     await trust.open("/staff/stories", "staff-stories")
     await trust.page.locator(f"#response-{story}").fill("Thank you: everyone gets a call now.")
-    await trust.send(f"Answer in public: {HOME}")
+    await trust.send(f"Answer in public (story: {HOME})")
     await trust.reads("Your answer is published under the story")
 
     reader = await person_in(chromium, base_url, public_visits)

@@ -10,8 +10,9 @@ suite checks that this table covers exactly the routes the services' apps serve.
 - OPEN: no tenant's data at all (health, metrics, documents, the keys that verify tokens,
   exchanging a key or a code for a token): every caller gets what nobody gets.
 - PUBLIC: a tenant's data, public by design ("you said, we did", the learning library,
-  published stories, public consultations): no caller learns more about A than nobody does.
-- SIGNED_IN: the directory of networks and their members, for anyone signed in.
+  published stories, public consultations, a network's member organisations): no caller
+  learns more about A than nobody does.
+- SIGNED_IN: the directory of networks, for anyone signed in.
 - PROTECTED: A's own: only A's staff, A's participant, or an admin of A's network. `may`
   names the attackers who may still succeed by design (A's neighbours in the North network
   read what is shared with the network), and what they get is checked for A's private ids.
@@ -114,7 +115,7 @@ REGISTRY = [
     Route("registry", "POST", "/v1/networks", P, body=lambda w: {"name": "Planted Network"},
           control="admin", may=frozenset({"b_admin"}), why="a new network is no tenant's"),
     Route("registry", "GET", "/v1/networks", Access.SIGNED_IN, control="a_staff"),
-    Route("registry", "GET", "/v1/networks/{network_id}/organisations", Access.SIGNED_IN,
+    Route("registry", "GET", "/v1/networks/{network_id}/organisations", Access.PUBLIC,
           control="a_staff"),
     Route("registry", "POST", "/v1/organisations", P, control="admin", body=lambda w: {
         "network_id": w.a.network_id, "name": "Planted Charity", "kind": "charity"}),

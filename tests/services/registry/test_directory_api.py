@@ -29,6 +29,8 @@ async def test_a_network_and_its_members_are_listed(
     [member] = await eventually(client, f"/v1/networks/{network_id}/organisations", 1,
                                     admin)
     assert member["name"] == "Example Trust"
+    anyone = await client.get(f"/v1/networks/{network_id}/organisations")
+    assert anyone.json() == [member], "a partnership's members are public"
     [network] = await eventually(client, "/v1/networks", 1, admin)
     assert network["organisation_count"] == 1
     assert network["created_at"].endswith("Z") or "+00:00" in network["created_at"]

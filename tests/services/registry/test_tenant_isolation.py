@@ -48,7 +48,8 @@ ACTIONS: dict[str, tuple[str, str, Body]] = {
 OWN_DECISIONS = ["change consent", "pause", "resume", "leave", "erase"]
 
 # Routes anyone may call: the open sign-up, sign-in, keys, health, metrics, documents.
-OPEN_ROUTES = {("POST", "/v1/participants")}
+# Joining, and a partnership's list of members (public, like any partnership's).
+OPEN_ROUTES = {("POST", "/v1/participants"), ("GET", "/v1/networks/{network_id}/organisations")}
 OPEN_PREFIXES = ("/v1/auth/", "/.well-known/jwks.json", "/healthz/", "/metrics",
                  "/openapi.json", "/docs", "/asyncapi")
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}

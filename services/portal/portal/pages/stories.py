@@ -36,8 +36,8 @@ def _story_id(text: str) -> str:
 
 
 async def _names(portal: Portal, network_id: str, token: str | None) -> dict[str, str]:
-    """The network's organisations by id, to name them; none when the registry does not
-    tell this visitor (it lists them to signed-in people only)."""
+    """The network's organisations by id, to name them (the registry lists them to anyone);
+    none when it does not know the network."""
     try:
         members = await portal.backend.get("registry",
                                            f"/v1/networks/{network_id}/organisations", token)
@@ -107,6 +107,8 @@ DONE = {"publish": "is published as it was shown, with names and contact details
 async def moderate(request: Request, network_id: str, story_id: str, decision: str,
                    person: Admin, portal: State, form: Posted) -> Response:
     story_id = _story_id(story_id)
+    if decision not in story_forms.DECISIONS:
+        raise HTTPException(404)
     body, errors = story_forms.moderation(form, decision)
     if errors:
         return await _queue(request, network_id, person, portal, story_id, form,

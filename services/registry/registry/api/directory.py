@@ -94,10 +94,9 @@ async def list_networks(registry: DirectoryDep, _: Caller) -> list[NetworkPublic
 
 
 @router.get("/networks/{network_id}/organisations", response_model=list[OrganisationPublic])
-async def list_members(
-    network_id: UUID, registry: DirectoryDep, _: Caller
-) -> list[OrganisationPublic]:
-    """The organisations that belong to a network."""
+async def list_members(network_id: UUID, registry: DirectoryDep) -> list[OrganisationPublic]:
+    """The organisations that belong to a network. Public, like any partnership's list of
+    members: the public pages name who answered a story or made a change."""
     await registry.network(network_id)  # 404 if it does not exist, even a moment after
     async with registry.db.connect() as conn:
         rows = (await conn.execute(select(organisations)
