@@ -9,10 +9,14 @@ setup:
 run: setup
 	$(UV) run --frozen chorus up
 
+# Two worker processes (pytest-xdist), each with its own Kafka broker and PostgreSQL server;
+# a file's tests stay together in one worker. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+
 test: setup lint typecheck deploy-tools
 	@scripts/install-browser.sh
 	@scripts/test-servers.sh
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(UV) run --frozen ruff check .
