@@ -69,8 +69,8 @@ async def test_partner_down_then_back_gets_every_event_once_in_order(
     assert len(expected) >= 3 * (OPPORTUNITIES + CONSULTATIONS) + PEOPLE
 
     endpoint.answer(then=Reply(200))
+    back = time.monotonic()  # before it listens: a delivery may land before up() returns
     await partner.up()
-    back = time.monotonic()
     await until(lambda: _all_arrived(endpoint, expected, back), "every event to arrive",
                 within=120)
     caught_up_in = time.monotonic() - back
