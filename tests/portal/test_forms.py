@@ -204,3 +204,9 @@ def test_chorus_up_gets_the_portal_and_its_port(tmp_path: Path) -> None:
     app, port = for_platform(data_dir=tmp_path, host=None, port_offset=5)
     assert port == 8005 and app.title == "Chorus portal"
     assert (tmp_path / "portal-session-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_sessions_time_is_given_in_uk_time_so_two_on_one_day_differ() -> None:
+    assert words.when("2026-06-01T09:00:00+00:00", "2026-06-01T11:30:00+00:00") == \
+        "1 June 2026, 10:00 to 12:30"  # British Summer Time
+    assert words.when("2026-12-01T09:00:00+00:00") == "1 December 2026, 09:00"

@@ -271,7 +271,8 @@ async def test_staff_pages_walked_in_a_real_browser_with_javascript_off(
     await them.reads("The session is recorded: 1 person attended.")
     on = (datetime.now(UTC) - timedelta(days=1)).date()
     async with page.expect_navigation():
-        await page.get_by_role("button", name=f"Person 1, session on {on.day} {on:%B %Y}").click()
+        await page.get_by_role(
+            "button", name=f"Person 1, session on {on.day} {on:%B %Y}, 10:00 to 12:30").click()
     await them.reads("Person 1 will be paid £75.00 for their time (a half day).")
 
     async def claims_listed() -> bool:

@@ -45,7 +45,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.filters.update(label=words.label, labels=words.labels, day=words.day,
                                  pounds=words.pounds, options=words.options,
-                                 figure=words.figure)
+                                 figure=words.figure, when=words.when)
     templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
     return templates
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 # Where the plain word is not just the value with spaces, it is spelt out here.
 PLAIN = {
@@ -64,6 +65,28 @@ def day(value: object) -> str:
     if isinstance(value, datetime | date):
         return f"{value.day} {value:%B %Y}"
     return ""
+
+
+UK = ZoneInfo("Europe/London")
+
+
+def _moment(value: object) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value.astimezone(UK) if isinstance(value, datetime) else None
+
+
+def when(starts: object, ends: object = None) -> str:
+    """A session's time in UK time, as 3 March 2026, 10:00 to 12:30: two sessions on one
+    day are told apart (a screen reader names a button by it)."""
+    start, end = _moment(starts), _moment(ends)
+    if start is None:
+        return day(starts)
+    text = f"{start.day} {start:%B %Y}, {start:%H:%M}"
+    return f"{text} to {end:%H:%M}" if end is not None else text
 
 
 def pounds(pence: object) -> str:
