@@ -131,6 +131,18 @@ Posted = Annotated[Form, Depends(checked_form)]
 State = Annotated[Portal, Depends(portal_of)]
 
 
+async def send_form(portal: Portal, service: str, path: str, token: str,
+                    body: Any) -> tuple[Any, str | None]:
+    """Post what a form asked for: the service's answer, or why it refused what the form
+    says (any 4xx but 401, 403 and 404, which have pages of their own), to show on it."""
+    try:
+        return await portal.backend.post(service, path, token, json=body), None
+    except ServiceRefused as refused:
+        if refused.status in (401, 403, 404):
+            raise
+        return None, refused.detail
+
+
 def render(request: Request, template: str, *, status: int = 200,
            errors: list[FieldError] | None = None, **context: Any) -> HTMLResponse:
     """A page, with what every page needs: who is signed in, the form token, a confirmation

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from portal import staff_forms
-from portal.backend import ServiceRefused
 from portal.forms import FieldError
 from portal.pages.expenses import CLAIMED_AS, duration
 from portal.session import SignedIn, flash
-from portal.web import Portal, Posted, Staff, State, go, render
+from portal.web import Portal, Posted, Staff, State, go, render, send_form
 
 router = APIRouter(prefix="/staff")
 
@@ -55,14 +54,11 @@ async def record_session(request: Request, opportunity_id: str, person: Staff, p
     found, places = await _opportunity(portal, person, opportunity_id)
     body, errors = staff_forms.session_held(form, places, datetime.now(UTC))
     if not errors:
-        try:
-            await portal.backend.post("opportunities",
-                                      f"/v1/opportunities/{opportunity_id}/sessions",
-                                      person.token, json=body)
-        except ServiceRefused as refused:
-            if refused.status in (401, 403, 404):
-                raise
-            errors = [FieldError("day", refused.detail)]
+        _, refused = await send_form(portal, "opportunities",
+                                     f"/v1/opportunities/{opportunity_id}/sessions",
+                                     person.token, body)
+        if refused:
+            errors = [FieldError("day", refused)]
     if errors:
         return render(request, "staff/new_session.html", errors=errors, opportunity=found,
                       places=places, given=form.values)
@@ -101,15 +97,11 @@ async def pay_for_time(request: Request, opportunity_id: str, person: Staff, por
     number = numbers.get(str(body["participant_id"]), 0)
     field = f"amount-{body['session_id']}-{number}"
     if not errors:
-        try:
-            made = await portal.backend.post(
-                "opportunities", f"/v1/opportunities/{opportunity_id}/payments",
-                person.token, json=body)
-        except ServiceRefused as refused:
-            if refused.status in (401, 403, 404):
-                raise
-            errors = [FieldError("reduced_to", _refusal_in_words(refused.detail,
-                                                                 f"Person {number}"))]
+        made, refused = await send_form(portal, "opportunities",
+                                        f"/v1/opportunities/{opportunity_id}/payments",
+                                        person.token, body)
+        if refused:
+            errors = [FieldError("reduced_to", _refusal_in_words(refused, f"Person {number}"))]
     if errors:
         return await _sessions_page(request, opportunity_id, person, portal,
                                     [FieldError(field, e.message) for e in errors],
@@ -231,12 +223,9 @@ async def publish_learning(request: Request, person: Staff, portal: State,
         form, [str(c["change_id"]) for c in changes],
         [str(c["consultation_id"]) for c in consultations])
     if not errors:
-        try:
-            await portal.backend.post("feedback", "/v1/learning", person.token, json=body)
-        except ServiceRefused as refused:
-            if refused.status in (401, 403, 404):
-                raise
-            errors = [FieldError("title", refused.detail)]
+        _, refused = await send_form(portal, "feedback", "/v1/learning", person.token, body)
+        if refused:
+            errors = [FieldError("title", refused)]
     if errors:
         return render(request, "staff/new_learning.html", errors=errors, changes=changes,
                       consultations=consultations, given=form.values)
